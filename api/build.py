@@ -1,0 +1,252 @@
+"""The build: parse every knowledge file, load the store, reason with HermiT, write the releases.
+
+People edit the Turtle sources; the build writes the merged release (what was asserted),
+the inferred release (asserted + HermiT's inferences + RDFS/SKOS closures), each as Turtle,
+N-Triples and JSON-LD, and a VoID/DCAT description with counts. Nobody edits a release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, build_dir, project_root
+from .loader import knowledge_files, parse_file
+from .reasoning import reason
+from .store import EmbeddedStore
+
+Progress = Callable[[str], None]
+
+# External modules kept out of HermiT's input: owlready2 mis-reads the punned BCIO classes
+# (used as skos:closeMatch targets) as individuals. Their triples stay in every release.
+REASONER_EXCLUDED = ("ontology/imports/bcio_setting.owl",)
+
+CLOSURE_UPDATES = (
+    # sub-property closure (e.g. mh:citesSource ⊑ prov:wasDerivedFrom)
+    "INSERT { ?s ?super ?o } WHERE { ?p rdfs:subPropertyOf+ ?super . FILTER(isIRI(?super) && ?super != ?p) ?s ?p ?o }",
+    # types from the class hierarchy
+    "INSERT { ?x a ?super } WHERE { ?x a ?c . ?c rdfs:subClassOf+ ?super . FILTER(isIRI(?super)) }",
+    # SKOS: prefLabel is a sub-property of rdfs:label; hierarchy closures; schemes
+    "INSERT { ?x rdfs:label ?l } WHERE { ?x skos:prefLabel ?l }",
+    "INSERT { ?b skos:narrower ?a } WHERE { ?a skos:broader ?b }",
+    "INSERT { ?a skos:broaderTransitive ?b . ?b skos:narrowerTransitive ?a } WHERE { ?a skos:broader+ ?b }",
+    "INSERT { ?x skos:inScheme ?s . ?s skos:hasTopConcept ?x } WHERE { ?x skos:topConceptOf ?s }",
+)
+
+DESCRIPTION_SV = "Region Stockholms strategi för psykisk hälsa och den evidens som visar vilka insatser varje nämnd, bolag och kommun kan tillämpa."
+DESCRIPTION_EN = "Region Stockholm's mental-health strategy and the evidence that shows which measures each committee, company and municipality can apply."
+
+RELEASES = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    files: int
+    asserted_triples: int
+    inferred_triples: int
+    total_triples: int
+    consistent: bool
+    reasoner_seconds: float
+    seconds: float
+    outputs: list[str] = field(default_factory=list)
+    explanation: str = ""
+    version: str = __version__
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def assemble(root: Path | None = None, *, progress: Progress = _quiet) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """Parse every knowledge file.
+
+    Returns:
+        (all triples, the triples the reasoner sees).
+
+    Raises:
+        KnowledgeSyntaxError: a file is malformed (names file, line, column).
+    """
+    root = root or project_root()
+    files = knowledge_files(root)
+    everything: list[ox.Triple] = []
+    for_reasoner: list[ox.Triple] = []
+    for i, path in enumerate(files, 1):
+        triples = parse_file(path)
+        everything += triples
+        if path.relative_to(root).as_posix() not in REASONER_EXCLUDED:
+            for_reasoner += triples
+        if i % 50 == 0 or i == len(files):
+            progress(f"parsed {i}/{len(files)} files")
+    return everything, for_reasoner
+
+
+def materialise(store: EmbeddedStore) -> None:
+    """Add the RDFS and SKOS closures the catalogue queries rely on."""
+    for update in CLOSURE_UPDATES:
+        store.update(update)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_release(triples: list[ox.Triple], out: Path, stem: str) -> list[str]:
+    written = []
+    ordered = sorted(triples, key=str)
+    for suffix, fmt in RELEASES.items():
+        prefixes = PREFIXES if fmt != ox.RdfFormat.N_TRIPLES else None
+        data = ox.serialize(ordered, format=fmt, prefixes=prefixes) if prefixes else ox.serialize(ordered, format=fmt)
+        path = out / f"{stem}.{suffix}"
+        _atomic_write(path, data)
+        written.append(str(path))
+    return written
+
+
+def void_description(store: EmbeddedStore, *, asserted: int, files: list[str]) -> list[ox.Triple]:
+    """A VoID/DCAT description of the inferred release, with counts per class."""
+    ds = ox.NamedNode(ID + "dataset/mhkg")
+    n = ox.NamedNode
+    rdf_type = n(PREFIXES["rdf"] + "type")
+    void, dcat, dct = PREFIXES["void"], PREFIXES["dcat"], PREFIXES["dcterms"]
+    xsd = PREFIXES["xsd"]
+    today = dt.date.today().isoformat()
+    out = [
+        ox.Triple(ds, rdf_type, n(void + "Dataset")),
+        ox.Triple(ds, rdf_type, n(dcat + "Dataset")),
+        ox.Triple(ds, n(dct + "title"), ox.Literal("Kunskapsgraf för psykisk hälsa (Region Stockholm)", language="sv")),
+        ox.Triple(ds, n(dct + "title"), ox.Literal("Mental Health Knowledge Graph (Region Stockholm)", language="en")),
+        ox.Triple(ds, n(dct + "description"), ox.Literal(DESCRIPTION_SV, language="sv")),
+        ox.Triple(ds, n(dct + "description"), ox.Literal(DESCRIPTION_EN, language="en")),
+        ox.Triple(ds, n(dct + "license"), n("https://creativecommons.org/licenses/by/4.0/")),
+        ox.Triple(ds, n(dct + "modified"), ox.Literal(today, datatype=n(xsd + "date"))),
+        ox.Triple(ds, n(dct + "hasVersion"), ox.Literal(__version__)),
+        ox.Triple(ds, n(void + "uriSpace"), ox.Literal(ID)),
+        ox.Triple(ds, n(void + "vocabulary"), n(ONTOLOGY_IRI)),
+        ox.Triple(ds, n(void + "triples"), ox.Literal(str(len(store)), datatype=n(xsd + "integer"))),
+        ox.Triple(ds, n(void + "feature"), n("http://www.w3.org/ns/formats/Turtle")),
+        ox.Triple(ds, n(BASE_IRI + "ontology#assertedTriples"), ox.Literal(str(asserted), datatype=n(xsd + "integer"))),
+    ]
+    for name in files:
+        dist = n(ID + "dataset/mhkg/" + Path(name).name)
+        media = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}[Path(name).suffix[1:]]
+        out += [
+            ox.Triple(ds, n(dcat + "distribution"), dist),
+            ox.Triple(dist, rdf_type, n(dcat + "Distribution")),
+            ox.Triple(dist, n(dcat + "mediaType"), ox.Literal(media)),
+            ox.Triple(dist, n(dct + "title"), ox.Literal(Path(name).name)),
+        ]
+    rows = store.select("SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c . FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c")
+    for i, row in enumerate(rows):
+        part = n(f"{ID}dataset/mhkg/class-partition/{i}")
+        out += [
+            ox.Triple(ds, n(void + "classPartition"), part),
+            ox.Triple(part, n(void + "class"), row["c"]),
+            ox.Triple(part, n(void + "entities"), row["n"]),
+        ]
+    return out
+
+
+def build(root: Path | None = None, out: Path | None = None, *, progress: Progress = _quiet, write: bool = True) -> tuple[BuildReport, EmbeddedStore]:
+    """Run the whole build.
+
+    Args:
+        root: project folder (default: this checkout).
+        out: build folder (default: ``build/``).
+        progress: called with a line of text for each step.
+        write: write the releases (False builds the store only).
+
+    Returns:
+        The report and the store holding the inferred graph.
+
+    Raises:
+        KnowledgeSyntaxError: a knowledge file is malformed.
+        ReasonerError: HermiT could not run.
+    """
+    start = time.perf_counter()
+    root = root or project_root()
+    out = out or build_dir()
+    files = knowledge_files(root)
+    progress(f"reading {len(files)} knowledge files")
+    asserted, for_reasoner = assemble(root, progress=progress)
+    store = EmbeddedStore()
+    store.add_triples(asserted)
+    asserted = store.triples()  # canonical literal forms, as the store holds them
+    progress(f"loaded {len(store)} asserted triples into the embedded store")
+    progress("reasoning with HermiT (owlready2) …")
+    result = reason(for_reasoner)
+    if result.consistent:
+        progress(f"HermiT: consistent ({result.seconds:.1f} s, {len(result.inferred)} inferred triples)")
+        store.add_triples(result.inferred)
+    else:
+        progress(f"HermiT: INCONSISTENT ({result.seconds:.1f} s)")
+    materialise(store)
+    progress(f"materialised RDFS/SKOS closures: {len(store)} triples in all")
+    outputs: list[str] = []
+    if write:
+        outputs += _write_release(asserted, out, "mhkg")
+        outputs += _write_release(store.triples(), out, "mhkg-inferred")
+        void = void_description(store, asserted=len(asserted), files=outputs)
+        _atomic_write(out / "void.ttl", ox.serialize(void, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+        outputs.append(str(out / "void.ttl"))
+        progress(f"wrote {len(outputs)} files to {out}")
+    report = BuildReport(
+        files=len(files),
+        asserted_triples=len(asserted),
+        inferred_triples=len(store) - len(asserted),
+        total_triples=len(store),
+        consistent=result.consistent,
+        reasoner_seconds=round(result.seconds, 2),
+        seconds=round(time.perf_counter() - start, 2),
+        outputs=outputs,
+        explanation=result.explanation,
+    )
+    if write:
+        _atomic_write(out / "build-report.json", report.to_json().encode())
+    return report, store
+
+
+def load_release(out: Path | None = None) -> EmbeddedStore | None:
+    """Load the inferred release into a fresh in-memory store, if it is newer than every source."""
+    out = out or build_dir()
+    release = out / "mhkg-inferred.nt"
+    if not release.exists():
+        return None
+    newest_source = max((p.stat().st_mtime for p in knowledge_files()), default=0.0)
+    if release.stat().st_mtime < newest_source:
+        return None
+    store = EmbeddedStore()
+    store.load_file(release, ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def current_store(*, progress: Progress = _quiet) -> EmbeddedStore:
+    """The inferred graph: from the release when it is up to date, else by building it."""
+    store = load_release()
+    if store is None:
+        progress("the build is missing or stale; building …")
+        _, store = build(progress=progress)
+    return store

@@ -1,0 +1,49 @@
+"""The build writes the merged and inferred releases and a VoID/DCAT description."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from api.build import BuildReport
+from api.store import EmbeddedStore
+
+
+def test_releases_are_written_in_three_formats(built: tuple[BuildReport, EmbeddedStore, Path]) -> None:
+    report, store, out = built
+    for stem in ("mhkg", "mhkg-inferred"):
+        for suffix in ("ttl", "nt", "jsonld"):
+            assert (out / f"{stem}.{suffix}").stat().st_size > 0
+    asserted = {str(t) for t in ox.parse(path=str(out / "mhkg.nt"))}
+    inferred = {str(t) for t in ox.parse(path=str(out / "mhkg-inferred.nt"))}
+    assert len(asserted) == report.asserted_triples
+    assert len(inferred) == report.total_triples == len(store)
+    assert asserted < inferred
+    turtle = {str(t) for t in ox.parse(path=str(out / "mhkg-inferred.ttl"))}
+    jsonld = rdflib.Graph().parse(out / "mhkg-inferred.jsonld", format="json-ld")
+    assert turtle == inferred
+    assert len(jsonld) == len(inferred)
+
+
+def test_inferred_release_has_class_and_skos_closures(store: EmbeddedStore) -> None:
+    assert store.query("ASK { <https://w3id.org/mhkg/id/organisation/trafiknamnden> a org:Organization , prov:Agent }")
+    assert store.query("ASK { <https://w3id.org/mhkg/id/setting/compulsory-school> skos:broaderTransitive <https://w3id.org/mhkg/id/setting/education> }")
+    assert store.query('ASK { <https://w3id.org/mhkg/id/setting/education> rdfs:label "Utbildningsmiljö"@sv }')
+    assert store.query("ASK { ?e mh:citesSource ?s ; prov:wasDerivedFrom ?s }")
+
+
+def test_void_description_counts_match_the_release(built: tuple[BuildReport, EmbeddedStore, Path]) -> None:
+    report, store, out = built
+    void = EmbeddedStore()
+    void.load_file(out / "void.ttl")
+    rows = void.select("SELECT ?n WHERE { ?d a void:Dataset , dcat:Dataset ; void:triples ?n }")
+    assert int(rows[0]["n"].value) == report.total_triples
+    parts = {r["c"].value: int(r["n"].value) for r in void.select("SELECT ?c ?n WHERE { ?d void:classPartition [ void:class ?c ; void:entities ?n ] }")}
+    assert parts["https://w3id.org/mhkg/ontology#Municipality"] == 26
+    expected = int(store.select("SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a mh:EvidenceEntry }")[0]["n"].value)
+    assert parts["https://w3id.org/mhkg/ontology#EvidenceEntry"] == expected
+    report_json = json.loads((out / "build-report.json").read_text())
+    assert report_json["consistent"] is True
