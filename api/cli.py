@@ -13,6 +13,7 @@ from .build import build, current_store
 from .errors import KnowledgeSyntaxError, QueryError, ReasonerError
 from .qc import run_qc
 from .stats import format_text, statistics
+from .validation import validate_repository
 
 
 def _progress(message: str) -> None:
@@ -60,6 +61,23 @@ def cmd_qc(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"mhkg: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    report = validate_repository(paths)
+    if args.format == "json":
+        print(report.to_json())
+    elif args.format == "turtle":
+        print(report.to_turtle())
+    else:
+        print(report.to_text())
+    ok = report.conforms_strictly() if args.strict else report.conforms
+    return 0 if ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mhkg", description="Mental Health Knowledge Graph: build, check and query.")
     p.add_argument("--version", action="version", version=f"mhkg {__version__}")
@@ -74,6 +92,15 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("sparql", help="run a SPARQL query against the built graph (SPARQL 1.1 JSON results)")
     q.add_argument("file", nargs="?", help="query file, or - for standard input (default)")
     q.set_defaults(func=cmd_sparql)
+    v = sub.add_parser(
+        "validate",
+        help="validate the repository, or the given files in its context, against the SHACL shapes",
+        description="Exit 0: conforms (warnings allowed unless --strict); 1: violations; 2: unreadable input.",
+    )
+    v.add_argument("paths", nargs="*", help="files to check in the context of the repository (default: the whole repository)")
+    v.add_argument("--format", choices=["text", "json", "turtle"], default="text")
+    v.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    v.set_defaults(func=cmd_validate)
     c = sub.add_parser("qc", help="run the quality-control queries (queries/qc/*-violation.rq)")
     c.set_defaults(func=cmd_qc)
     return p
