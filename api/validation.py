@@ -290,10 +290,11 @@ class ShaclValidator:
 
     def _run_sparql(self, data: EmbeddedStore, focus: list[str] | None, files: dict[str, str]) -> list[ValidationResult]:
         out = []
-        values = "VALUES ?this { %s } " % " ".join(f"<{f}>" for f in focus) if focus else ""
+        values = "VALUES ?this {{ {} }} ".format(" ".join(f"<{f}>" for f in focus)) if focus else ""
         for c in self.sparql_constraints:
             targets = " UNION ".join(f"{{ ?this a/rdfs:subClassOf* <{t}> }}" for t in c.target_classes)
-            query = re.sub(r"WHERE\s*\{", lambda _: "WHERE { " + values + targets + " ", c.select, count=1)
+            prologue = "WHERE { " + values + targets + " "
+            query = re.sub(r"WHERE\s*\{", lambda _, head=prologue: head, c.select, count=1)
             for row in data.select(query):
                 focus_node = row["this"].value
                 value = row.get("value")
