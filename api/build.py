@@ -20,9 +20,10 @@ import pyoxigraph as ox
 
 from . import __version__
 from .config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, build_dir, project_root
+from .catalogue import catalogue_triples
 from .loader import knowledge_files, parse_file
 from .reasoning import reason
-from .store import EmbeddedStore
+from .store import EmbeddedStore, content_version
 
 Progress = Callable[[str], None]
 
@@ -92,6 +93,19 @@ def assemble(root: Path | None = None, *, progress: Progress = _quiet) -> tuple[
         if i % 50 == 0 or i == len(files):
             progress(f"parsed {i}/{len(files)} files")
     return everything, for_reasoner
+
+
+def dataset_triples() -> list[ox.Triple]:
+    """The dataset itself, as a resource of the graph (the full VoID description is in void.ttl)."""
+    ds = ox.NamedNode(ID + "dataset/mhkg")
+    rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
+    label = ox.NamedNode(PREFIXES["rdfs"] + "label")
+    return [
+        ox.Triple(ds, rdf_type, ox.NamedNode(PREFIXES["void"] + "Dataset")),
+        ox.Triple(ds, rdf_type, ox.NamedNode(PREFIXES["dcat"] + "Dataset")),
+        ox.Triple(ds, label, ox.Literal("Kunskapsgraf för psykisk hälsa (Region Stockholm)", language="sv")),
+        ox.Triple(ds, label, ox.Literal("Mental Health Knowledge Graph (Region Stockholm)", language="en")),
+    ]
 
 
 def materialise(store: EmbeddedStore) -> None:
@@ -194,6 +208,8 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
     asserted, for_reasoner = assemble(root, progress=progress)
     store = EmbeddedStore()
     store.add_triples(asserted)
+    store.add_triples(catalogue_triples(root) + dataset_triples())
+    progress("added the query catalogue as sh:SPARQLExecutable resources")
     asserted = store.triples()  # canonical literal forms, as the store holds them
     progress(f"loaded {len(store)} asserted triples into the embedded store")
     progress("reasoning with HermiT (owlready2) …")
@@ -206,12 +222,14 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
     materialise(store)
     progress(f"materialised RDFS/SKOS closures: {len(store)} triples in all")
     outputs: list[str] = []
+    store.set_base_version(f"build-{len(store)}")
     if write:
         outputs += _write_release(asserted, out, "mhkg")
         outputs += _write_release(store.triples(), out, "mhkg-inferred")
         void = void_description(store, asserted=len(asserted), files=outputs)
         _atomic_write(out / "void.ttl", ox.serialize(void, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
         outputs.append(str(out / "void.ttl"))
+        store.set_base_version(content_version(out / "mhkg-inferred.nt"))
         progress(f"wrote {len(outputs)} files to {out}")
     report = BuildReport(
         files=len(files),
@@ -240,6 +258,7 @@ def load_release(out: Path | None = None) -> EmbeddedStore | None:
         return None
     store = EmbeddedStore()
     store.load_file(release, ox.RdfFormat.N_TRIPLES)
+    store.set_base_version(content_version(release))
     return store
 
 

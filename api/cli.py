@@ -12,7 +12,9 @@ from . import __version__
 from .build import build, current_store
 from .errors import KnowledgeSyntaxError, QueryError, ReasonerError
 from .qc import run_qc
+from .catalogue import ParameterError, QueryRunner, catalogue, get_query, projection, to_sparql_json
 from .stats import format_text, statistics
+from .store import RemoteStore, StoreError, open_store, query_path
 from .validation import validate_repository
 
 
@@ -42,9 +44,20 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store(args: argparse.Namespace):  # noqa: ANN202 - Store protocol
+    endpoint = getattr(args, "endpoint", None)
+    return open_store(query_path(endpoint)) if endpoint else (open_store() if _env_endpoint() else current_store(progress=_progress))
+
+
+def _env_endpoint() -> bool:
+    import os
+
+    return bool(os.environ.get("MHKG_ENDPOINT"))
+
+
 def cmd_sparql(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.file in (None, "-") else Path(args.file).read_text(encoding="utf-8")
-    store = current_store(progress=_progress)
+    store = _store(args)
     sys.stdout.buffer.write(store.results_json(text))
     sys.stdout.buffer.write(b"\n")
     return 0
@@ -78,6 +91,70 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_queries(args: argparse.Namespace) -> int:
+    queries = catalogue()
+    if args.format == "json":
+        print(json.dumps([q.to_dict() for q in queries.values()], indent=2, ensure_ascii=False))
+        return 0
+    for q in queries.values():
+        params = " ".join(f"{p.name}{'' if p.required else '?'}" for p in q.parameters)
+        print(f"{q.name:<38} {q.summary}")
+        if params:
+            print(f"{'':<38}   parameters: {params}")
+    return 0
+
+
+def _short(value: str) -> str:
+    for prefix in ("https://w3id.org/mhkg/id/", "https://w3id.org/mhkg/ontology#"):
+        if value.startswith(prefix):
+            return value[len(prefix) :]
+    return value
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    params = {}
+    for item in args.param or []:
+        if "=" not in item:
+            raise ParameterError(f"--param wants name=value, got {item!r}")
+        key, value = item.split("=", 1)
+        params[key] = value
+    query = get_query(args.name)
+    rows = QueryRunner(_store(args)).run(args.name, params)
+    variables = projection(query.text)
+    if args.format == "json":
+        print(json.dumps(to_sparql_json(variables, rows), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(variables)
+        for r in rows:
+            writer.writerow([r[v].value if v in r else "" for v in variables])
+    else:
+        table = [[_short(r[v].value) if v in r else "" for v in variables] for r in rows]
+        widths = [min(60, max([len(v)] + [len(row[i]) for row in table])) for i, v in enumerate(variables)]
+        print("  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)))
+        for row in table:
+            print("  ".join(c[:w].ljust(w) for c, w in zip(row, widths, strict=True)))
+        print(f"({len(rows)} rows)", file=sys.stderr)
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .build import build_dir
+    from .store import content_version
+
+    store = current_store(progress=_progress)
+    release = build_dir() / "mhkg-inferred.nt"
+    version = content_version(release) if release.exists() else store.data_version()
+    remote = RemoteStore(query_path(args.endpoint))
+    triples = store.triples()
+    _progress(f"pushing {len(triples)} triples to {remote.store_endpoint} (replacing the default graph)")
+    remote.replace_all(triples, version)
+    print(f"pushed {len(triples)} triples; the endpoint now holds {remote.count()} (data version {remote.data_version()})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mhkg", description="Mental Health Knowledge Graph: build, check and query.")
     p.add_argument("--version", action="version", version=f"mhkg {__version__}")
@@ -91,7 +168,20 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_stats)
     q = sub.add_parser("sparql", help="run a SPARQL query against the built graph (SPARQL 1.1 JSON results)")
     q.add_argument("file", nargs="?", help="query file, or - for standard input (default)")
+    q.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint to use instead of the embedded store (or MHKG_ENDPOINT)")
     q.set_defaults(func=cmd_sparql)
+    ql = sub.add_parser("queries", help="list the query catalogue (queries/*.rq)")
+    ql.add_argument("--format", choices=["text", "json"], default="text")
+    ql.set_defaults(func=cmd_queries)
+    qr = sub.add_parser("query", help="run a catalogue query by name")
+    qr.add_argument("name")
+    qr.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
+    qr.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    qr.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint to use instead of the embedded store (or MHKG_ENDPOINT)")
+    qr.set_defaults(func=cmd_query)
+    pu = sub.add_parser("push", help="load the build into a remote store (replaces its default graph)")
+    pu.add_argument("--endpoint", required=True, help="the server's query endpoint or root, e.g. http://localhost:7878")
+    pu.set_defaults(func=cmd_push)
     v = sub.add_parser(
         "validate",
         help="validate the repository, or the given files in its context, against the SHACL shapes",
@@ -116,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QueryError as exc:
         print(f"mhkg: SPARQL error: {exc}", file=sys.stderr)
         return 2
+    except ParameterError as exc:
+        print(f"mhkg: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"mhkg: store error: {exc}", file=sys.stderr)
+        return 4
     except ReasonerError as exc:
         print(f"mhkg: {exc}", file=sys.stderr)
         return 3

@@ -29,10 +29,11 @@ def test_releases_are_written_in_three_formats(built: tuple[BuildReport, Embedde
 
 
 def test_inferred_release_has_class_and_skos_closures(store: EmbeddedStore) -> None:
-    assert store.query("ASK { <https://w3id.org/mhkg/id/organisation/trafiknamnden> a org:Organization , prov:Agent }")
-    assert store.query("ASK { <https://w3id.org/mhkg/id/setting/compulsory-school> skos:broaderTransitive <https://w3id.org/mhkg/id/setting/education> }")
-    assert store.query('ASK { <https://w3id.org/mhkg/id/setting/education> rdfs:label "Utbildningsmiljö"@sv }')
-    assert store.query("ASK { ?e mh:citesSource ?s ; prov:wasDerivedFrom ?s }")
+    assert store.ask("ASK { <https://w3id.org/mhkg/id/organisation/trafiknamnden> a mh:Municipality }") is False
+    assert store.ask("ASK { <https://w3id.org/mhkg/id/organisation/trafiknamnden> a org:Organization , prov:Agent }")
+    assert store.ask("ASK { <https://w3id.org/mhkg/id/setting/compulsory-school> skos:broaderTransitive <https://w3id.org/mhkg/id/setting/education> }")
+    assert store.ask('ASK { <https://w3id.org/mhkg/id/setting/education> rdfs:label "Utbildningsmiljö"@sv }')
+    assert store.ask("ASK { ?e mh:citesSource ?s ; prov:wasDerivedFrom ?s }")
 
 
 def test_void_description_counts_match_the_release(built: tuple[BuildReport, EmbeddedStore, Path]) -> None:

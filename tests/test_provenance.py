@@ -42,7 +42,7 @@ def test_every_section_heading_exists_in_its_document(store: EmbeddedStore, docu
 def test_the_strategy_links_to_sdg_goal_target_and_indicator(store: EmbeddedStore) -> None:
     rows = store.select("SELECT ?g WHERE { <https://w3id.org/mhkg/id/document/strategy> mh:relatesToSdg ?g . ?g a sdgo:Goal }")
     assert len(rows) == 17
-    assert store.query("ASK { <https://w3id.org/mhkg/id/document/strategy> mh:relatesToSdg sdg:3.4 , sdg:C030402 . sdg:C030402 a sdgo:Indicator }")
+    assert store.ask("ASK { <https://w3id.org/mhkg/id/document/strategy> mh:relatesToSdg sdg:3.4 , sdg:C030402 . sdg:C030402 a sdgo:Indicator }")
 
 
 def test_huddinge_response_as_data(store: EmbeddedStore) -> None:

@@ -1,0 +1,313 @@
+"""The query catalogue: ``queries/*.rq`` files that document themselves (grlc-style ``#+`` YAML).
+
+Parameters follow grlc's naming: ``?_name_iri`` is required, ``?__name_iri`` optional (also
+``_integer``, ``_string``, ``_date``). Values are turned into RDF terms (IRIs are validated,
+literals escaped by pyoxigraph) and bound with a ``VALUES`` block at the start of every
+``WHERE`` group, so the same text runs unchanged on the embedded store and on any SPARQL 1.1
+server; the user's text never becomes query syntax.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+
+from .config import ID, project_root
+from .errors import MhkgError
+
+VAR = re.compile(r"\?(__?)([a-z][a-z0-9_]*?)_(iri|integer|string|date|decimal)\b")
+WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+class ParameterError(MhkgError):
+    """A catalogue parameter is missing, unknown or malformed."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    required: bool
+    description: str = ""
+    enum: tuple[str, ...] = ()
+    prefix: str = ""
+    default: str | None = None
+
+    @property
+    def variable(self) -> str:
+        return ("_" if self.required else "__") + f"{self.name}_{self.type}"
+
+    def term(self, value: str) -> ox.NamedNode | ox.Literal:
+        """Turn a user-given value into an RDF term.
+
+        Raises:
+            ParameterError: the value is not valid for the parameter's type.
+        """
+        if self.type == "iri":
+            if self.enum and value not in self.enum and not any(value == self.prefix + e for e in self.enum):
+                raise ParameterError(f"{self.name}: {value!r} is not one of {', '.join(self.enum)}")
+            iri = self.prefix + value if self.prefix and not re.match(r"^[a-z][a-z0-9+.-]*:", value) else value
+            if not re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", iri):
+                raise ParameterError(f"{self.name}: {value!r} is not an IRI")
+            try:
+                return ox.NamedNode(iri)
+            except ValueError as exc:
+                raise ParameterError(f"{self.name}: {value!r} is not an IRI ({exc})") from exc
+        if self.type == "integer":
+            if not re.fullmatch(r"[+-]?[0-9]{1,18}", value):
+                raise ParameterError(f"{self.name}: {value!r} is not an integer")
+            return ox.Literal(value, datatype=ox.NamedNode(XSD + "integer"))
+        if self.type == "decimal":
+            if not re.fullmatch(r"[+-]?[0-9]{1,18}(\.[0-9]+)?", value):
+                raise ParameterError(f"{self.name}: {value!r} is not a decimal")
+            return ox.Literal(value, datatype=ox.NamedNode(XSD + "decimal"))
+        if self.type == "date":
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ParameterError(f"{self.name}: {value!r} is not a date (YYYY-MM-DD)")
+            return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
+        return ox.Literal(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "description": self.description,
+            "enum": list(self.enum),
+            "prefix": self.prefix,
+            "default": self.default,
+        }
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    """One ``.rq`` file: its metadata, parameters and query text."""
+
+    name: str
+    path: Path
+    summary: str
+    summary_sv: str
+    description: str
+    tags: tuple[str, ...]
+    parameters: tuple[Parameter, ...]
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        body = re.sub(r"(?m)^\s*(PREFIX|BASE)\b.*$", "", self.text)
+        return re.match(r"\s*(\w+)", body).group(1).upper()  # type: ignore[union-attr]
+
+    def bind(self, values: Mapping[str, str] | None = None) -> str:
+        """The query text with the given parameter values bound.
+
+        Raises:
+            ParameterError: a required parameter is missing, a name unknown or a value malformed.
+        """
+        values = dict(values or {})
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ParameterError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}")
+        terms: dict[str, ox.NamedNode | ox.Literal] = {}
+        for p in self.parameters:
+            value = values.get(p.name, p.default)
+            if value in (None, ""):
+                if p.required:
+                    raise ParameterError(f"{self.name}: parameter {p.name!r} is required")
+                continue
+            terms[p.variable] = p.term(str(value))
+        if not terms:
+            return self.text
+        block = "VALUES ({}) {{ ({}) }} ".format(" ".join(f"?{v}" for v in terms), " ".join(str(t) for t in terms.values()))
+        return WHERE.sub(lambda m: m.group(0) + " " + block, self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "summary_sv": self.summary_sv,
+            "description": self.description,
+            "tags": list(self.tags),
+            "parameters": [p.to_dict() for p in self.parameters],
+            "file": self.path.name,
+        }
+
+
+def parse_query_file(path: Path) -> CatalogueQuery:
+    """Read a ``.rq`` file with its ``#+`` YAML header."""
+    raw = path.read_text(encoding="utf-8")
+    header = "\n".join(line[2:].removeprefix(" ") for line in raw.splitlines() if line.startswith("#+"))
+    try:
+        meta = yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: the #+ header is not valid YAML: {exc}") from exc
+    text = "\n".join(line for line in raw.splitlines() if not line.startswith("#+")).strip() + "\n"
+    declared = meta.get("params") or {}
+    params = []
+    seen = set()
+    for prefix_, name, type_ in VAR.findall(text):
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = declared.get(name) or {}
+        params.append(
+            Parameter(
+                name=name,
+                type=type_,
+                required=prefix_ == "_",
+                description=str(spec.get("description", "")),
+                enum=tuple(str(e) for e in spec.get("enum", []) or []),
+                prefix=str(spec.get("prefix", "")),
+                default=None if spec.get("default") is None else str(spec["default"]),
+            )
+        )
+    undeclared = set(declared) - seen
+    if undeclared:
+        raise ValueError(f"{path.name}: parameters documented but not used: {', '.join(sorted(undeclared))}")
+    return CatalogueQuery(
+        name=path.stem,
+        path=path,
+        summary=str(meta.get("summary", "")),
+        summary_sv=str(meta.get("summary_sv", "")),
+        description=str(meta.get("description", "")),
+        tags=tuple(meta.get("tags") or ()),
+        parameters=tuple(params),
+        text=text,
+        metadata=meta,
+    )
+
+
+@cache
+def _load(folder: str) -> dict[str, CatalogueQuery]:
+    return {p.stem: parse_query_file(p) for p in sorted(Path(folder).glob("*.rq"))}
+
+
+def catalogue(root: Path | None = None) -> dict[str, CatalogueQuery]:
+    """The catalogue queries (``queries/*.rq``, not the QC queries), by name."""
+    return dict(_load(str((root or project_root()) / "queries")))
+
+
+def get_query(name: str, root: Path | None = None) -> CatalogueQuery:
+    """Raises: ParameterError when there is no such query."""
+    queries = catalogue(root)
+    if name not in queries:
+        raise ParameterError(f"no query named {name!r}; see `mhkg queries`")
+    return queries[name]
+
+
+def catalogue_triples(root: Path | None = None) -> list[ox.Triple]:
+    """The catalogue as RDF, after the SIB sparql-examples convention (``sh:SPARQLExecutable``)."""
+    sh = "http://www.w3.org/ns/shacl#"
+    rdfs = "http://www.w3.org/2000/01/rdf-schema#"
+    schema = "http://schema.org/"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    dataset = ox.NamedNode(ID + "dataset/mhkg")
+    out = []
+    for q in catalogue(root).values():
+        node = ox.NamedNode(f"{ID}query/{q.name}")
+        kind = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "describe"}[q.kind]
+        out += [
+            ox.Triple(node, rdf_type, ox.NamedNode(sh + "SPARQLExecutable")),
+            ox.Triple(node, rdf_type, ox.NamedNode(f"{sh}SPARQL{q.kind.capitalize()}Executable")),
+            ox.Triple(node, ox.NamedNode(rdfs + "label"), ox.Literal(q.summary, language="en")),
+            ox.Triple(node, ox.NamedNode(rdfs + "label"), ox.Literal(q.summary_sv or q.summary, language="sv")),
+            ox.Triple(node, ox.NamedNode(rdfs + "comment"), ox.Literal(q.description or q.summary, language="en")),
+            ox.Triple(node, ox.NamedNode(sh + kind), ox.Literal(q.text)),
+            ox.Triple(node, ox.NamedNode(schema + "target"), dataset),
+            ox.Triple(node, ox.NamedNode("http://purl.org/dc/terms/identifier"), ox.Literal(q.name)),
+        ]
+        out += [ox.Triple(node, ox.NamedNode(schema + "keywords"), ox.Literal(tag)) for tag in q.tags]
+    return out
+
+
+SELECT_VARS = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(.*?)\bWHERE\b", re.IGNORECASE | re.DOTALL)
+
+
+def projection(text: str) -> list[str]:
+    """The variables a SELECT query projects, in order (empty for ``SELECT *``)."""
+    m = SELECT_VARS.search(text)
+    if not m:
+        return []
+    head = m.group(1)
+    out: list[str] = []
+    depth = 0
+    token = ""
+    for ch in head:
+        depth += ch == "("
+        depth -= ch == ")"
+        token += ch
+        if depth == 0 and (ch.isspace() or ch == ")"):
+            found = re.findall(r"\bAS\s+\?(\w+)\s*\)$", token.strip(), re.IGNORECASE) or re.findall(r"^\?(\w+)$", token.strip())
+            out += found
+            token = ""
+    found = re.findall(r"^\?(\w+)$", token.strip())
+    return out + found
+
+
+class QueryRunner:
+    """Runs catalogue queries on a store, caching results per (data version, query, parameters).
+
+    A write to the store changes its data version, so a cached answer is never served for
+    content it was not computed from.
+    """
+
+    def __init__(self, store: Any, *, root: Path | None = None, cache_size: int = 512) -> None:
+        self.store = store
+        self.root = root
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def run(self, name: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """Rows of a catalogue query (SELECT), as dicts of pyoxigraph terms.
+
+        Raises:
+            ParameterError: unknown query or bad parameters.
+        """
+        query = get_query(name, self.root)
+        text = query.bind(params)
+        key = (self.store.data_version(), name, tuple(sorted((params or {}).items())))
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return self._cache[key]
+        rows = self.store.select(text)
+        with self._lock:
+            self.misses += 1
+            self._cache[key] = rows
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return rows
+
+
+def to_sparql_json(variables: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows as SPARQL 1.1 Query Results JSON."""
+
+    def term(t: Any) -> dict[str, str]:
+        if isinstance(t, ox.NamedNode):
+            return {"type": "uri", "value": t.value}
+        if isinstance(t, ox.BlankNode):
+            return {"type": "bnode", "value": t.value}
+        out = {"type": "literal", "value": t.value}
+        if t.language:
+            out["xml:lang"] = t.language
+        elif t.datatype.value != XSD + "string":
+            out["datatype"] = t.datatype.value
+        return out
+
+    names = variables or sorted({k for r in rows for k in r})
+    return {"head": {"vars": names}, "results": {"bindings": [{k: term(v) for k, v in r.items()} for r in rows]}}
