@@ -19,8 +19,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
-from .config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, build_dir, project_root
 from .catalogue import catalogue_triples
+from .config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, build_dir, project_root
 from .loader import knowledge_files, parse_file
 from .reasoning import reason
 from .store import EmbeddedStore, content_version

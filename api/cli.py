@@ -10,9 +10,9 @@ from pathlib import Path
 
 from . import __version__
 from .build import build, current_store
+from .catalogue import ParameterError, QueryRunner, catalogue, get_query, projection, to_sparql_json
 from .errors import KnowledgeSyntaxError, QueryError, ReasonerError
 from .qc import run_qc
-from .catalogue import ParameterError, QueryRunner, catalogue, get_query, projection, to_sparql_json
 from .stats import format_text, statistics
 from .store import RemoteStore, StoreError, open_store, query_path
 from .validation import validate_repository
