@@ -1,6 +1,6 @@
 """Deterministic synthetic evidence on the real ontology and vocabularies (for benchmarks).
 
-``synthetic_triples(n)`` makes n valid evidence entries, n/5 interventions and n/2 sources,
+``synthetic_triples(n)`` makes n valid evidence entries, n/5 interventions and n/2 sources (or as given),
 every value drawn from the real concept schemes, every (intervention, source, outcome)
 combination unique, so the repository stays valid as it grows.
 """
@@ -70,10 +70,11 @@ def lit(text: str, lang: str) -> ox.Literal:
     return ox.Literal(text, language=lang)
 
 
-def synthetic_triples(entries: int, *, seed_prefix: str = "synth") -> list[ox.Triple]:
-    """Triples for ``entries`` synthetic evidence entries with their interventions and sources."""
-    n_iv = max(1, entries // 5)
-    n_src = max(1, entries // 2)
+def synthetic_triples(entries: int, *, seed_prefix: str = "synth", interventions: int | None = None, sources: int | None = None) -> list[ox.Triple]:
+    """Triples for ``entries`` synthetic evidence entries with their interventions and sources
+    (by default one intervention per five entries and one source per two)."""
+    n_iv = interventions or max(1, entries // 5)
+    n_src = sources or max(1, entries // 2)
     out: list[ox.Triple] = []
     t = out.append
     for i in range(n_iv):

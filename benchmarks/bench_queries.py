@@ -1,0 +1,265 @@
+"""Benchmark: the committee-measures query at 1k / 10k / 100k synthetic interventions.
+
+    python benchmarks/bench_queries.py [--sizes 1000,10000,100000] [--rdflib-limit 10000] [--out benchmarks/results]
+
+For each size (number of synthetic interventions), a deterministic synthetic repository
+(benchmarks/synthetic.py: one evidence entry per two interventions, one source per ten interventions) is added to the real inferred release and written as N-Triples. Each
+configuration then runs in its own process (so load time, cold start and peak memory are its own):
+
+* embedded, in memory: bulk load; committee-measures uncached (the catalogue query), cached
+  (QueryRunner, keyed on the data version; then one write and the first query after it), and the naive
+  form of the same query (its setting match as FILTER EXISTS instead of a property path);
+* embedded, on disk: cold start = open the existing store and answer the first query;
+* Oxigraph server (`oxigraph load` + `oxigraph serve`): the same query over HTTP;
+* rdflib Graph: parse and the same query with rdflib's SPARQL engine (up to --rdflib-limit, or with a time cap).
+
+Latencies are medians of repeated runs. Results go to results/queries.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+ORG = "https://w3id.org/mhkg/id/organisation/trafiknamnden"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def median_ms(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times), 3)
+
+
+# ------------------------------------------------------------------ workers (run in subprocesses)
+def worker_embedded(data: str) -> dict:
+    import pyoxigraph as ox
+
+    from api.catalogue import QueryRunner, get_query
+    from api.store import EmbeddedStore
+
+    base = rss_mb()
+    start = time.perf_counter()
+    store = EmbeddedStore()
+    store.load_file(Path(data), ox.RdfFormat.N_TRIPLES)
+    load_s = time.perf_counter() - start
+    text = get_query("committee-measures").bind({"org": ORG})
+    rows = len(store.select(text))
+    uncached = median_ms(lambda: store.select(text), 7)
+    naive_text = naive_form(text)
+    naive_ms = median_ms(lambda: store.select(naive_text), 3)
+    runner = QueryRunner(store)
+    runner.run("committee-measures", {"org": ORG})
+    cached = median_ms(lambda: runner.run("committee-measures", {"org": ORG}), 1000)
+    store.add_triples([ox.Triple(ox.NamedNode("https://w3id.org/mhkg/id/evidence/bench-write"),
+                                 ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), ox.Literal("a write"))])
+    start = time.perf_counter()
+    runner.run("committee-measures", {"org": ORG})
+    after_write = (time.perf_counter() - start) * 1000
+    return {"triples": len(store), "rows": rows, "load_s": round(load_s, 2), "memory_mb": round(rss_mb() - base, 1),
+            "uncached_ms": uncached, "cached_ms": cached, "first_after_write_ms": round(after_write, 2), "naive_ms": naive_ms}
+
+
+NAIVE_MATCH = """  FILTER(?entry_setting = ?resp_setting
+         || EXISTS { ?entry_setting skos:broaderTransitive ?resp_setting }
+         || EXISTS { ?resp_setting skos:broaderTransitive ?entry_setting })
+"""
+
+
+def naive_form(text: str) -> str:
+    """The catalogue query with its setting match written the naive way (FILTER EXISTS), all else equal."""
+    path = "  ?entry_setting (skos:broaderTransitive|^skos:broaderTransitive)? ?resp_setting .\n"
+    assert path in text
+    return text.replace(path, "").replace("  ?certainty mh:certaintyRank ?rank .\n", NAIVE_MATCH + "  ?certainty mh:certaintyRank ?rank .\n")
+
+
+def worker_disk_load(data: str, location: str) -> dict:
+    import pyoxigraph as ox
+
+    start = time.perf_counter()
+    store = ox.Store(location)
+    store.bulk_load(path=data, format=ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    return {"disk_load_s": round(time.perf_counter() - start, 2)}
+
+
+def worker_disk_cold(location: str) -> dict:
+    import pyoxigraph as ox
+
+    from api.catalogue import get_query
+
+    start = time.perf_counter()
+    store = ox.Store(location)
+    text = get_query("committee-measures").bind({"org": ORG})
+    list(store.query(text))
+    return {"cold_start_ms": round((time.perf_counter() - start) * 1000, 1), "cold_memory_mb": round(rss_mb(), 1)}
+
+
+def worker_rdflib(data: str) -> dict:
+    import rdflib
+
+    from api.catalogue import get_query
+
+    base = rss_mb()
+    start = time.perf_counter()
+    g = rdflib.Graph()
+    g.parse(data, format="nt")
+    load_s = time.perf_counter() - start
+    text = get_query("committee-measures").bind({"org": ORG})
+    ms = median_ms(lambda: list(g.query(text)), 1)
+    return {"rdflib_load_s": round(load_s, 1), "rdflib_ms": ms, "rdflib_memory_mb": round(rss_mb() - base, 1)}
+
+
+def run_worker(name: str, *args: str, timeout: float) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--worker", name, *args], capture_output=True, text=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_run(data: str, workdir: Path) -> dict:
+    from api.catalogue import get_query
+
+    binary = str(Path(sys.executable).parent / "oxigraph")
+    location = workdir / "server-db"
+    start = time.perf_counter()
+    subprocess.run([binary, "load", "--location", str(location), "--file", data], check=True, capture_output=True)
+    load_s = time.perf_counter() - start
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    text = get_query("committee-measures").bind({"org": ORG})
+    body = urllib.parse.urlencode({"query": text}).encode()
+
+    def ask() -> bytes:
+        req = urllib.request.Request(url, data=body, headers={"Accept": "application/sparql-results+json"})  # noqa: S310
+        with urllib.request.urlopen(req, timeout=600) as resp:  # noqa: S310 - local server
+            return resp.read()
+
+    try:
+        start = time.perf_counter()
+        while True:
+            try:
+                ask()
+                break
+            except OSError:
+                if time.perf_counter() - start > 120:
+                    raise
+                time.sleep(0.1)
+        cold_ms = (time.perf_counter() - start) * 1000
+        ms = median_ms(ask, 7)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"server_load_s": round(load_s, 2), "server_first_query_ms": round(cold_ms, 1), "server_ms": ms}
+
+
+def run(sizes: list[int], rdflib_limit: int, rdflib_cap: float) -> dict:
+    import pyoxigraph as ox
+
+    from api.build import build_dir
+    from synthetic import synthetic_triples
+
+    release = build_dir() / "mhkg-inferred.nt"
+    if not release.exists():
+        subprocess.run([sys.executable, "-m", "api.cli", "build"], check=True, cwd=ROOT)
+    rows = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="mhkg-bench-") as tmp:
+            work = Path(tmp)
+            data = work / "data.nt"
+            shutil.copy(release, data)
+            with data.open("ab") as fh:
+                fh.write(ox.serialize(synthetic_triples(size // 2, interventions=size, sources=max(1, size // 10)), format=ox.RdfFormat.N_TRIPLES))
+            row: dict = {"interventions": size}
+            row.update(run_worker("embedded", str(data), timeout=3600))
+            row.update(run_worker("disk_load", str(data), str(work / "disk"), timeout=3600))
+            row.update(run_worker("disk_cold", str(work / "disk"), timeout=600))
+            row.update(server_run(str(data), work))
+            if size <= rdflib_limit:
+                try:
+                    row.update(run_worker("rdflib", str(data), timeout=rdflib_cap))
+                except subprocess.TimeoutExpired:
+                    row["rdflib_ms"] = None
+                    row["rdflib_note"] = f"stopped after {rdflib_cap:.0f} s"
+            if row.get("rdflib_ms"):
+                row["uncached_vs_rdflib"] = round(row["rdflib_ms"] / row["uncached_ms"], 1)
+            row["uncached_vs_naive"] = round(row["naive_ms"] / row["uncached_ms"], 1)
+            row["cached_vs_naive"] = round(row["naive_ms"] / max(row["cached_ms"], 0.001), 1)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return {"machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}", "organisation": ORG, "rows": rows}
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        "| interventions | triples | rows | load (memory) | cold start (disk) | uncached | cached | first after a write | naive query | Oxigraph server | rdflib |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["rows"]:
+        rdf = f"{r['rdflib_ms']:.0f} ms" if r.get("rdflib_ms") else r.get("rdflib_note", "not run")
+        lines.append(
+            f"| {r['interventions']:,} | {r['triples']:,} | {r['rows']} | {r['load_s']} s ({r['memory_mb']:.0f} MB) | {r['cold_start_ms']:.0f} ms | "
+            f"{r['uncached_ms']:.1f} ms | {r['cached_ms']:.3f} ms | {r['first_after_write_ms']:.1f} ms | {r['naive_ms']:.1f} ms | {r['server_ms']:.1f} ms | {rdf} |"
+        )
+    lines.append("")
+    for r in result["rows"]:
+        extra = f", {r['uncached_vs_rdflib']}× faster than rdflib" if r.get("uncached_vs_rdflib") else ""
+        lines.append(f"* {r['interventions']:,}: uncached {r['uncached_vs_naive']}× faster than the naive query{extra}; cached {r['cached_vs_naive']}× faster than naive.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--worker")
+    ap.add_argument("args", nargs="*")
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--rdflib-limit", type=int, default=100000)
+    ap.add_argument("--rdflib-cap", type=float, default=120)
+    ap.add_argument("--out", default=str(HERE / "results"))
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(globals()[f"worker_{args.worker}"](*args.args)))
+        return
+    result = run([int(s) for s in args.sizes.split(",")], args.rdflib_limit, args.rdflib_cap)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "queries.json").write_text(json.dumps(result, indent=2))
+    (out / "queries.md").write_text(f"# Query benchmark: committee-measures\n\nMachine: {result['machine']}; organisation: Trafiknämnden.\n\n{markdown(result)}\n")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
