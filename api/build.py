@@ -23,7 +23,7 @@ from .catalogue import catalogue_triples
 from .config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, build_dir, project_root
 from .loader import knowledge_files, parse_file
 from .reasoning import reason
-from .store import EmbeddedStore, content_version
+from .store import VERSION_NODE, VERSION_PRED, EmbeddedStore, content_version
 
 Progress = Callable[[str], None]
 
@@ -247,8 +247,14 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
     return report, store
 
 
-def load_release(out: Path | None = None) -> EmbeddedStore | None:
-    """Load the inferred release into a fresh in-memory store, if it is newer than every source."""
+def load_release(out: Path | None = None, *, store_path: Path | None = None) -> EmbeddedStore | None:
+    """Load the inferred release, if it is newer than every source.
+
+    Args:
+        out: the build folder.
+        store_path: an on-disk store (``MHKG_STORE_PATH``); reused as it is when it already holds
+            this release (fast restart), else emptied and reloaded. Default: a fresh in-memory store.
+    """
     out = out or build_dir()
     release = out / "mhkg-inferred.nt"
     if not release.exists():
@@ -256,9 +262,17 @@ def load_release(out: Path | None = None) -> EmbeddedStore | None:
     newest_source = max((p.stat().st_mtime for p in knowledge_files()), default=0.0)
     if release.stat().st_mtime < newest_source:
         return None
-    store = EmbeddedStore()
-    store.load_file(release, ox.RdfFormat.N_TRIPLES)
-    store.set_base_version(content_version(release))
+    version = content_version(release)
+    store_path = store_path or (Path(os.environ["MHKG_STORE_PATH"]) if os.environ.get("MHKG_STORE_PATH") else None)
+    store = EmbeddedStore(store_path)
+    marker = ox.Quad(VERSION_NODE, VERSION_PRED, ox.Literal(version), ox.NamedNode(ID + "graph/build"))
+    if store_path is None or marker not in store.native:
+        store.native.clear()
+        store.load_file(release, ox.RdfFormat.N_TRIPLES)
+        if store_path is not None:
+            store.native.add(marker)  # in a named graph: the default graph stays exactly the release
+            store.native.flush()
+    store.set_base_version(version)
     return store
 
 

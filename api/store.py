@@ -88,8 +88,9 @@ class EmbeddedStore:
             self.load_file(path)
 
     def set_base_version(self, version: str) -> None:
-        """Name the content the store was loaded with (e.g. a hash of the release)."""
+        """Name the content the store now holds (e.g. a hash of the release); later writes count from here."""
         self._base = version
+        self._writes = 0
 
     def update(self, sparql: str) -> None:
         """Apply a SPARQL Update (used by the build only; the public endpoint is read-only)."""
@@ -107,7 +108,8 @@ class EmbeddedStore:
         return [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
 
     def count(self) -> int:
-        return len(self._store)
+        """Triples in the default graph."""
+        return int(next(iter(self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
 
     def __len__(self) -> int:
         return len(self._store)
