@@ -188,9 +188,9 @@ def server_run(data: str, workdir: Path) -> dict:
 
 def run(sizes: list[int], rdflib_limit: int, rdflib_cap: float) -> dict:
     import pyoxigraph as ox
+    from synthetic import synthetic_triples
 
     from api.build import build_dir
-    from synthetic import synthetic_triples
 
     release = build_dir() / "mhkg-inferred.nt"
     if not release.exists():
