@@ -196,25 +196,24 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Errors at the command boundary: (exception, message prefix, exit code).
+EXIT_CODES: tuple[tuple[type[Exception], str, int], ...] = (
+    (KnowledgeSyntaxError, "", 2),
+    (QueryError, "SPARQL error: ", 2),
+    (ParameterError, "", 2),
+    (ReasonerError, "", 3),
+    (StoreError, "store error: ", 4),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except KnowledgeSyntaxError as exc:
-        print(f"mhkg: {exc}", file=sys.stderr)
-        return 2
-    except QueryError as exc:
-        print(f"mhkg: SPARQL error: {exc}", file=sys.stderr)
-        return 2
-    except ParameterError as exc:
-        print(f"mhkg: {exc}", file=sys.stderr)
-        return 2
-    except StoreError as exc:
-        print(f"mhkg: store error: {exc}", file=sys.stderr)
-        return 4
-    except ReasonerError as exc:
-        print(f"mhkg: {exc}", file=sys.stderr)
-        return 3
+    except tuple(kind for kind, _, _ in EXIT_CODES) as exc:
+        prefix, code = next((p, c) for kind, p, c in EXIT_CODES if isinstance(exc, kind))
+        print(f"mhkg: {prefix}{exc}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":
