@@ -284,6 +284,25 @@ def test_runner_caches_per_data_version(built) -> None:
     assert again is not first and runner.misses == 2
 
 
+def test_a_new_entry_shows_in_the_measures_at_once_despite_the_cache(built, root) -> None:
+    from api.loader import parse_file
+
+    _, real, _ = built
+    s = EmbeddedStore()
+    s.add_triples(real.triples())
+    runner = QueryRunner(s)
+    params = {"org": ORG + "trafiknamnden"}
+    before = {r["intervention"].value for r in runner.run("committee-measures", params)}
+    assert ID + "intervention/school-sel" not in before
+    entry = parse_file(root / "tests" / "data" / "validation" / "valid" / "entry-citing-existing-source.ttl")
+    mh = "https://w3id.org/mhkg/ontology#"
+    moved = [ox.Triple(t.subject, t.predicate, ox.NamedNode(ID + "setting/public-transport"))
+             if t.predicate.value == mh + "setting" else t for t in entry]  # the test entry, in public transport
+    s.add_triples(moved)
+    after = {r["intervention"].value for r in runner.run("committee-measures", params)}
+    assert after == before | {ID + "intervention/school-sel"}
+
+
 def test_queries_command_lists_the_catalogue() -> None:
     listed = json.loads(run_cli("queries", "--format", "json").stdout)
     assert len(listed) == len(catalogue()) >= 12
