@@ -155,6 +155,18 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .web.main import create_app
+
+    store = _store(args)
+    app = create_app(store)
+    _progress(f"serving on http://{args.host}:{args.port}/ (pages, /sparql, /api/v1, /docs)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mhkg", description="Mental Health Knowledge Graph: build, check and query.")
     p.add_argument("--version", action="version", version=f"mhkg {__version__}")
@@ -179,6 +191,11 @@ def parser() -> argparse.ArgumentParser:
     qr.add_argument("--format", choices=["table", "json", "csv"], default="table")
     qr.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint to use instead of the embedded store (or MHKG_ENDPOINT)")
     qr.set_defaults(func=cmd_query)
+    sv = sub.add_parser("serve", help="run the service: pages, SPARQL endpoint, REST API (embedded store, or --endpoint)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--endpoint", help="serve a SPARQL 1.1 server's data instead of the embedded store (or MHKG_ENDPOINT)")
+    sv.set_defaults(func=cmd_serve)
     pu = sub.add_parser("push", help="load the build into a remote store (replaces its default graph)")
     pu.add_argument("--endpoint", required=True, help="the server's query endpoint or root, e.g. http://localhost:7878")
     pu.set_defaults(func=cmd_push)

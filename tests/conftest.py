@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,34 @@ def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
         check=False,
         cwd=project_root(),
     )
+
+
+@pytest.fixture(scope="session")
+def live_server(store: EmbeddedStore) -> Iterator[str]:
+    """The service on the bundled knowledge, served by uvicorn on a free loopback port (read-only use)."""
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    from api.web.main import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1):  # noqa: S310 - local test server
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,142 @@
+"""Curation over HTTP: validate an entry (stores nothing) and submit one (token; atomic file + store)."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from ..build import materialise
+from ..config import ID, PREFIXES, VOCAB
+from ..errors import KnowledgeSyntaxError
+from ..loader import knowledge_files, parse_file, parse_text
+from ..store import EmbeddedStore
+from ..validation import ValidationReport
+from .deps import ServiceState, get_state
+
+router = APIRouter(prefix="/api/v1", tags=["Curation"])
+FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD, "application/n-triples": ox.RdfFormat.N_TRIPLES}
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(--[a-z0-9]+(-[a-z0-9]+)*)*$")
+
+
+class RepositoryContext:
+    """The repository's asserted triples, parsed once, for validating new entries in context."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.triples: list[ox.Triple] = []
+        for path in knowledge_files(root):
+            self.triples += parse_file(path)
+
+    def store_with(self, extra: list[ox.Triple]) -> EmbeddedStore:
+        store = EmbeddedStore()
+        store.add_triples(self.triples + extra)
+        return store
+
+
+def context(state: ServiceState) -> RepositoryContext:
+    ctx = getattr(state, "_repository_context", None)
+    if ctx is None:
+        ctx = RepositoryContext(state.root)
+        state._repository_context = ctx  # type: ignore[attr-defined]
+    return ctx
+
+
+def parse_body(body: bytes, content_type: str | None) -> list[ox.Triple]:
+    media = (content_type or "text/turtle").split(";")[0].strip().lower()
+    if media not in FORMATS:
+        raise HTTPException(415, f"Send the entry as {', '.join(FORMATS)}")
+    try:
+        return parse_text(body.decode("utf-8"), FORMATS[media], name="entry")
+    except KnowledgeSyntaxError as exc:
+        raise HTTPException(400, {"error": "syntax", "line": exc.line, "column": exc.column, "message": exc.detail}) from exc
+    except UnicodeDecodeError as exc:
+        raise HTTPException(400, "The body is not UTF-8 text") from exc
+
+
+def validate_triples(state: ServiceState, triples: list[ox.Triple]) -> ValidationReport:
+    focus = {t.subject.value for t in triples if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode)}
+    if not focus:
+        raise HTTPException(422, "The entry declares no typed resource (rdf:type).")
+    store = context(state).store_with(triples)
+    return state.validator.validate(store, focus_nodes=focus)
+
+
+@router.post("/validate", summary="Validate an entry (Turtle or JSON-LD) against the SHACL shapes; stores nothing",
+             openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}})
+async def validate(request: Request, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
+    triples = parse_body(await request.body(), request.headers.get("content-type"))
+    return validate_triples(state, triples).to_dict()
+
+
+def check_token(state: ServiceState, authorization: str | None) -> None:
+    if not state.token:
+        raise HTTPException(403, "Submissions are disabled: no write token is configured (MHKG_WRITE_TOKEN).")
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise HTTPException(401, "A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
+    given = authorization[7:].strip().encode()
+    if not hmac.compare_digest(given, state.token.encode()):
+        raise HTTPException(403, "The token is not valid for submissions.")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename; a new file only (no overwrite)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)  # fails if the file exists: never overwrites an entry
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    dirfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dirfd)
+    finally:
+        os.close(dirfd)
+
+
+@router.post("/evidence", status_code=201, summary="Submit a new evidence entry (bearer token); written as a new file and added to the store",
+             responses={401: {"description": "No token"}, 403: {"description": "Wrong token"}, 409: {"description": "The entry exists"},
+                        422: {"description": "The entry does not conform (SHACL report in the body)"}},
+             openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}})
+async def submit(request: Request, state: ServiceState = Depends(get_state), authorization: str | None = Header(default=None)) -> JSONResponse:
+    check_token(state, authorization)
+    if not state.embedded:
+        raise HTTPException(409, "Submissions need the embedded store; this service reads a remote endpoint.")
+    triples = parse_body(await request.body(), request.headers.get("content-type"))
+    entries = {t.subject.value for t in triples if t.predicate.value == RDF_TYPE and t.object.value == VOCAB + "EvidenceEntry"}
+    if len(entries) != 1:
+        raise HTTPException(422, "Submit exactly one mh:EvidenceEntry.")
+    iri = entries.pop()
+    if {t.subject.value for t in triples} != {iri}:
+        raise HTTPException(422, "An entry file describes only the entry itself; add sources and interventions as their own files.")
+    slug = iri.removeprefix(ID + "evidence/")
+    if not SLUG.match(slug):
+        raise HTTPException(422, f"The entry's IRI must be {ID}evidence/<slug> with a lowercase slug.")
+    path = state.root / "evidence" / "entries" / f"{slug}.ttl"
+    with state.write_lock:
+        if path.exists() or state.store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
+            raise HTTPException(409, f"The entry {iri} already exists.")
+        report = validate_triples(state, triples)
+        if not report.conforms:
+            return JSONResponse(report.to_dict(), status_code=422)
+        body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        write_atomically(path, b"# Submitted through the API; validated against shapes/ before it was written.\n" + body)
+        try:
+            state.store.add_triples(triples)
+            materialise(state.store)
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
+        context(state).triples += triples
+    return JSONResponse({"iri": iri, "file": f"evidence/entries/{slug}.ttl", "report": report.to_dict()}, status_code=201)

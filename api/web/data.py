@@ -1,0 +1,197 @@
+"""Reading the graph for the REST API and the pages: plain dicts, one function per view."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ..config import ID
+from .deps import ServiceState
+
+ORG = ID + "organisation/"
+KINDS = {
+    "Region": ("Region", "Region"), "Assembly": ("Fullmäktige", "Assembly"), "ExecutiveBoard": ("Styrelse", "Executive board"),
+    "Committee": ("Nämnd", "Committee"), "Administration": ("Förvaltning", "Administration"), "Company": ("Bolag", "Company"),
+    "Municipality": ("Kommun", "Municipality"), "MunicipalFederation": ("Kommunalförbund", "Municipal federation"),
+    "CivilSocietyOrganisation": ("Civilsamhälle", "Civil society"), "InterestOrganisation": ("Intresseorganisation", "Association"),
+    "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"), "PoliticalBody": ("Politiskt organ", "Political body"),
+}
+CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
+
+
+def slug(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+def _v(row: dict, key: str) -> str | None:
+    t = row.get(key)
+    return t.value if t is not None else None
+
+
+def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
+    """sv/en labels of many resources in one query."""
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in set(iris))
+    rows = state.store.select(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label|skos:prefLabel ?l }}")
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in rows:
+        lang = r["l"].language or ""
+        out[r["x"].value].setdefault(lang, r["l"].value)
+    return out
+
+
+def organisations(state: ServiceState, *, q: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    rows = state.store.select("""
+        SELECT ?org ?sv ?en ?kind WHERE {
+          ?org a mh:Organisation ; rdfs:label ?sv , ?en . FILTER(LANG(?sv) = "sv" && LANG(?en) = "en")
+          ?org a ?kind . FILTER(STRSTARTS(STR(?kind), STR(mh:)) && ?kind != mh:Organisation)
+          FILTER NOT EXISTS { ?org a ?sub . ?sub rdfs:subClassOf ?kind . FILTER(?sub != ?kind && STRSTARTS(STR(?sub), STR(mh:))) }
+        } ORDER BY ?sv""")
+    seen: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        iri = r["org"].value
+        k = _v(r, "kind").rsplit("#", 1)[-1]
+        item = seen.setdefault(iri, {"iri": iri, "id": slug(iri), "label_sv": _v(r, "sv"), "label_en": _v(r, "en"), "kinds": []})
+        if k not in item["kinds"]:
+            item["kinds"].append(k)
+    out = list(seen.values())
+    if kind:
+        out = [o for o in out if kind in o["kinds"]]
+    if q:
+        needle = q.casefold()
+        out = [o for o in out if needle in o["label_sv"].casefold() or needle in o["label_en"].casefold()]
+    return out
+
+
+def organisation(state: ServiceState, org_id: str) -> dict[str, Any] | None:
+    iri = ORG + org_id
+    found = [o for o in organisations(state) if o["iri"] == iri]
+    if not found:
+        return None
+    org = dict(found[0])
+    rows = state.runner.run("organisation-responsibilities", {"org": iri})
+    resps: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        item = resps.setdefault(r["responsibility"].value, {
+            "iri": r["responsibility"].value, "label_sv": _v(r, "label_sv"), "label_en": _v(r, "label_en"), "role": _v(r, "role"),
+            "basis_sv": _v(r, "basis_sv"), "basis_en": _v(r, "basis_en"), "settings": [], "life_stages": [], "levels": []})
+        for key, col in (("settings", "setting"), ("life_stages", "stage"), ("levels", "level")):
+            value = _v(r, col)
+            if value and value not in item[key]:
+                item[key].append(value)
+    org["responsibilities"] = list(resps.values())
+    names = labels(state, [v for r in resps.values() for k in ("settings", "life_stages", "levels") for v in r[k]] + [r["role"] for r in resps.values()])
+    org["names"] = names
+    return org
+
+
+def measures(state: ServiceState, org_id: str, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The organisation's evidence-backed measures (catalogue query committee-measures), with details."""
+    params = {"org": ORG + org_id, **{k: v for k, v in (filters or {}).items() if v}}
+    rows = state.runner.run("committee-measures", params)
+    out = []
+    for r in rows:
+        out.append({
+            "intervention": r["intervention"].value, "id": slug(r["intervention"].value),
+            "label_sv": _v(r, "label_sv"), "label_en": _v(r, "label_en"),
+            "best_certainty": _v(r, "best_certainty"), "certainty": slug(_v(r, "best_certainty") or ""),
+            "entries": int(_v(r, "entries") or 0),
+            "justification_sv": _v(r, "justification_sv"), "justification_en": _v(r, "justification_en"),
+            "responsibilities": (_v(r, "responsibilities") or "").split(), "sources": (_v(r, "sources") or "").split(),
+        })
+    return out
+
+
+def measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Measures grouped by (setting, life stage) of the organisation's responsibilities."""
+    rows = state.runner.run("committee-measure-details", {"org": ORG + org_id})
+    groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        key = (r["resp_setting"].value, r["stage"].value)
+        iv = r["intervention"].value
+        rank = int(r["rank"].value)
+        item = groups[key].get(iv)
+        if item is None or rank > item["rank"]:
+            item = {"intervention": iv, "id": slug(iv), "label_sv": _v(r, "label_sv"), "label_en": _v(r, "label_en"), "rank": rank,
+                    "certainty": CERTAINTY[rank], "statement_sv": _v(r, "statement_sv"), "statement_en": _v(r, "statement_en"),
+                    "responsibility_sv": _v(r, "resp_sv"), "responsibility_en": _v(r, "resp_en"), "sources": set(), "entries": set()}
+            if iv in groups[key]:
+                item["sources"] |= groups[key][iv]["sources"]
+                item["entries"] |= groups[key][iv]["entries"]
+            groups[key][iv] = item
+        item["sources"].add(r["source"].value)
+        item["entries"].add(r["entry"].value)
+    return {k: sorted(v.values(), key=lambda m: (-m["rank"], -len(m["entries"]), m["label_sv"] or "")) for k, v in sorted(groups.items())}
+
+
+def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, Any]]:
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in set(iris))
+    rows = state.store.select(f"""
+        SELECT ?s ?label ?title ?authors ?year ?venue ?doi ?url ?status WHERE {{
+          VALUES ?s {{ {values} }}
+          ?s rdfs:label ?label . FILTER(LANG(?label) = "en")
+          OPTIONAL {{ ?s dcterms:title ?title }} OPTIONAL {{ ?s mh:authors ?authors }} OPTIONAL {{ ?s dcterms:issued ?year }}
+          OPTIONAL {{ ?s prism:publicationName|dcterms:publisher ?venue }} OPTIONAL {{ ?s prism:doi ?doi }} OPTIONAL {{ ?s mh:url ?url }}
+          OPTIONAL {{ ?s mh:curationStatus ?status }}
+        }}""")
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        out.setdefault(r["s"].value, {k: _v(r, k) for k in ("label", "title", "authors", "year", "venue", "doi", "url", "status")} | {"iri": r["s"].value, "id": slug(r["s"].value)})
+    return out
+
+
+def citation(src: dict[str, Any]) -> str:
+    """A short reference: authors (year). Title. Venue. doi."""
+    parts = []
+    if src.get("authors"):
+        parts.append(src["authors"] + (f" ({src['year']})." if src.get("year") else "."))
+    elif src.get("year"):
+        parts.append(f"({src['year']}).")
+    parts.append((src.get("title") or src.get("label") or "") + ".")
+    if src.get("venue"):
+        parts.append(src["venue"] + ".")
+    if src.get("doi"):
+        parts.append("doi:" + src["doi"])
+    return " ".join(parts)
+
+
+def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
+    iri = ID + "intervention/" + iv_id
+    rows = state.store.select(f"""
+        SELECT ?p ?o WHERE {{ <{iri}> a mh:Intervention ; ?p ?o . }}""")
+    if not rows:
+        return None
+    props: dict[str, list] = defaultdict(list)
+    for r in rows:
+        props[r["p"].value.rsplit("#", 1)[-1]].append(r["o"])
+    def lang(key: str, code: str) -> str | None:
+        return next((t.value for t in props.get(key, []) if getattr(t, "language", None) == code), None)
+    evidence = state.runner.run("intervention-evidence", {"intervention": iri})
+    entries = [{k: _v(r, k) for k in ("entry", "outcome", "effect", "certainty", "design", "status", "source", "source_label", "year", "statement_sv", "statement_en")}
+               for r in evidence]
+    iris = [t.value for key in ("setting", "lifeStage", "levelOfAction", "direction", "servesArea", "servesSdgTarget", "preventionLevel") for t in props.get(key, [])]
+    iris += [e[k] for e in entries for k in ("outcome", "effect", "certainty", "design", "status") if e.get(k)]
+    return {"iri": iri, "id": iv_id, "label_sv": next((t.value for t in props["label"] if t.language == "sv"), None),
+            "label_en": next((t.value for t in props["label"] if t.language == "en"), None),
+            "definition_sv": lang("definition", "sv"), "definition_en": lang("definition", "en"),
+            "settings": [t.value for t in props.get("setting", [])], "life_stages": [t.value for t in props.get("lifeStage", [])],
+            "levels": [t.value for t in props.get("levelOfAction", [])], "directions": [t.value for t in props.get("direction", [])],
+            "areas": [t.value for t in props.get("servesArea", [])], "sdg_targets": [t.value for t in props.get("servesSdgTarget", [])],
+            "entries": entries, "names": labels(state, iris), "sources": sources_info(state, [e["source"] for e in entries])}
+
+
+def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:
+    rows = state.runner.run("evidence-gaps", {"min_certainty": min_certainty})
+    settings, stages, cells = [], [], {}
+    for r in rows:
+        s, st = r["setting"].value, r["stage"].value
+        if s not in settings:
+            settings.append(s)
+        if st not in stages:
+            stages.append(st)
+        best = _v(r, "best_rank")
+        cells[(s, st)] = {"entries": int(r["entries"].value), "best": CERTAINTY.get(int(best)) if best else None}
+    return {"settings": settings, "stages": stages, "cells": cells, "names": labels(state, settings + stages), "min_certainty": min_certainty}

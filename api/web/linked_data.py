@@ -1,0 +1,93 @@
+"""Linked data: every IRI in our namespace and the ontology IRI dereference (HTML or RDF)."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from ..config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, VOCAB
+from .deps import ServiceState, get_state
+from .negotiation import GRAPHS, choose
+
+router = APIRouter(tags=["Linked data"])
+SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml",
+            ".html": "text/html"}
+OFFERED = ["text/html", "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+
+
+def split_suffix(path: str) -> tuple[str, str | None]:
+    for suffix, media in SUFFIXES.items():
+        if path.endswith(suffix):
+            return path[: -len(suffix)], media
+    return path, None
+
+
+def describe(state: ServiceState, iri: str) -> list[ox.Triple]:
+    return state.store.construct(f"CONSTRUCT {{ <{iri}> ?p ?o . ?o rdfs:label ?l }} WHERE {{ <{iri}> ?p ?o . OPTIONAL {{ ?o rdfs:label ?l }} }}")
+
+
+def rdf_response(triples: list[ox.Triple], media: str) -> Response:
+    prefixes = PREFIXES if media in ("text/turtle",) else None
+    body = ox.serialize(triples, format=GRAPHS[media], prefixes=prefixes) if prefixes else ox.serialize(triples, format=GRAPHS[media])
+    return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+
+def negotiate(request: Request, forced: str | None) -> str:
+    media = forced or choose(request.headers.get("accept"), OFFERED)
+    if media is None:
+        raise HTTPException(406, "Not acceptable: " + ", ".join(OFFERED))
+    return media
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context of the knowledge graph")
+def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
+    rows = state.store.select(f"""SELECT ?p ?kind WHERE {{ ?p a ?kind . VALUES ?kind {{ owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }}
+        FILTER(STRSTARTS(STR(?p), "{VOCAB}")) }}""")
+    ctx: dict[str, object] = {p: iri for p, iri in PREFIXES.items()}
+    ctx["id"] = ID
+    for r in rows:
+        name = r["p"].value[len(VOCAB):]
+        if r["kind"].value.endswith("ObjectProperty"):
+            ctx[name] = {"@id": r["p"].value, "@type": "@id"}
+        else:
+            ctx[name] = {"@id": r["p"].value}
+    return JSONResponse({"@context": ctx}, media_type="application/ld+json")
+
+
+@router.get("/ontology{suffix:path}", summary="The ontology: documentation for browsers, RDF for machines", response_model=None)
+def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
+    if suffix not in SUFFIXES and suffix != "":
+        raise HTTPException(404)
+    media = negotiate(request, SUFFIXES.get(suffix))
+    if media == "text/html":
+        from .pages import ontology_page
+
+        return ontology_page(request, state)
+    triples = state.store.construct(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o .
+        FILTER(?s = <{ONTOLOGY_IRI}> || STRSTARTS(STR(?s), "{VOCAB}")) }}""")
+    return rdf_response(triples, media)
+
+
+@router.get("/id/{path:path}", summary="Dereference a resource of the knowledge graph", response_model=None)
+def resource(path: str, request: Request, state: ServiceState = Depends(get_state)) -> Response:
+    base, forced = split_suffix(path)
+    iri = ID + base
+    media = negotiate(request, forced)
+    if media == "text/html":
+        from .pages import resource_page
+
+        return resource_page(request, state, iri)
+    triples = describe(state, iri)
+    if not triples:
+        raise HTTPException(404, f"No resource {iri}")
+    return rdf_response(triples, media)
+
+
+def base_redirect() -> str:
+    return BASE_IRI
+
+
+__all__ = ["router", "json", "HTMLResponse"]

@@ -1,0 +1,48 @@
+"""Assemble the service: the app only wires routers and state together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..store import EmbeddedStore, RemoteStore
+from . import curation, linked_data, pages, rest, sparql
+from .deps import ServiceState
+
+
+def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path | None = None, token: str | None = None) -> FastAPI:
+    """The FastAPI application.
+
+    Args:
+        store: the store to serve (default: the embedded store with the bundled knowledge, built if needed).
+        root: the project folder (evidence/ is written there on submission).
+        token: the bearer token for submissions (default: MHKG_WRITE_TOKEN).
+    """
+    if store is None:
+        from ..store import open_store
+
+        store = open_store()  # type: ignore[assignment]
+    app = FastAPI(
+        title="Mental Health Knowledge Graph", version=__version__,
+        description="Region Stockholm's mental-health strategy and its evidence: SPARQL 1.1 endpoint, REST API, linked data and pages.",
+    )
+    state = ServiceState(store=store) if root is None else ServiceState(store=store, root=root)
+    if token is not None:
+        state.token = token
+    app.state.mhkg = state
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    @app.get("/health", tags=["Operations"], summary="Liveness")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(sparql.router)
+    app.include_router(rest.router)
+    app.include_router(rest.catalogue_router())
+    app.include_router(curation.router)
+    app.include_router(linked_data.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,238 @@
+"""The committees' pages: server-rendered, Swedish by default (?lang=en), usable without JavaScript."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from ..catalogue import catalogue, get_query, projection
+from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
+from ..errors import QueryError
+from . import data
+from .curation import validate_triples
+from .deps import ServiceState, get_state
+from .i18n import CERTAINTY, KIND_ORDER, t
+
+router = APIRouter(tags=["Pages"], include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+COMPACT = sorted({**PREFIXES, "id": ID}.items(), key=lambda kv: -len(kv[1]))
+
+
+def lang_of(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "sv"
+
+
+def short(iri: str) -> str:
+    for p, ns in COMPACT:
+        if iri.startswith(ns):
+            return f"{p}:{iri[len(ns):]}"
+    return iri
+
+
+def label(names: dict[str, str], lang: str) -> str:
+    return names.get(lang) or names.get("en") or names.get("sv") or names.get("") or ""
+
+
+def render(request: Request, template: str, **context: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    query = dict(request.query_params)
+    query["lang"] = "en" if lang == "sv" else "sv"
+    switch_url = request.url.path + "?" + urllib.parse.urlencode(query)
+    helpers = {
+        "lang": lang, "t": lambda key: t(key, lang), "switch_url": switch_url, "short": short, "label": label,
+        "short_id": data.slug, "certainty_label": lambda c: (CERTAINTY.get(c, (c, c))[1 if lang == "en" else 0]) if c else "",
+        "citation": data.citation, "local": lambda iri: iri.replace("https://w3id.org/mhkg", "", 1),
+    }
+    return templates.TemplateResponse(request, template, {**helpers, **context})
+
+
+@router.get("/", response_class=HTMLResponse)
+def start(request: Request, q: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    lang = lang_of(request)
+    orgs = data.organisations(state)
+    groups: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+    for kind in KIND_ORDER:
+        members = [o for o in orgs if o["kinds"][0] == kind]
+        if members:
+            groups[data.KINDS[kind][1 if lang == "en" else 0]] = members
+    found = data.organisations(state, q=q) if q else []
+    return render(request, "start.html", groups=list(groups.items()), q=q, found=found)
+
+
+@router.get("/organisation")
+def choose_organisation(request: Request, org: str) -> RedirectResponse:
+    return RedirectResponse(f"/id/organisation/{urllib.parse.quote(org)}?lang={lang_of(request)}", status_code=303)
+
+
+def organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
+    org = data.organisation(state, org_id)
+    if org is None:
+        raise HTTPException(404, "No such organisation")
+    groups = data.measure_details(state, org_id)
+    names = data.labels(state, [k for pair in groups for k in pair])
+    srcs = data.sources_info(state, [s for items in groups.values() for m in items for s in m["sources"]])
+    return render(request, "organisation.html", org=org, groups=groups, names=names, sources=srcs)
+
+
+@router.get("/briefing/{org_id}", response_class=HTMLResponse)
+def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    org = data.organisation(state, org_id)
+    if org is None:
+        raise HTTPException(404, "No such organisation")
+    measures = data.measures(state, org_id)
+    order: list[str] = []
+    for m in measures:
+        order += [s for s in m["sources"] if s not in order]
+    return render(request, "briefing.html", org=org, measures=measures, sources=data.sources_info(state, order),
+                  ref_order=order, ref_numbers={s: i + 1 for i, s in enumerate(order)})
+
+
+def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLResponse:
+    kind, _, rest = iri.removeprefix(ID).partition("/")
+    if kind == "organisation" and "/" not in rest:
+        return organisation_page(request, state, rest)
+    if kind == "intervention":
+        iv = data.intervention(state, rest)
+        if iv is None:
+            raise HTTPException(404, "No such intervention")
+        return render(request, "intervention.html", iv=iv)
+    rows = state.store.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p")
+    if not rows:
+        raise HTTPException(404, f"No resource {iri}")
+    lang = lang_of(request)
+    names = data.labels(state, [iri])
+    table = []
+    for r in rows:
+        o = r["o"]
+        if getattr(o, "language", None) not in (None, "", lang):
+            continue
+        link = o.value.replace("https://w3id.org/mhkg", "", 1) if o.value.startswith(ID) else (o.value if o.value.startswith("http") and r["o"].__class__.__name__ == "NamedNode" else None)
+        table.append((short(r["p"].value), short(o.value) if r["o"].__class__.__name__ == "NamedNode" else o.value, link))
+    concepts = []
+    if kind == "scheme":
+        for c in state.store.select(f"""SELECT ?c ?l ?d ?b WHERE {{ ?c skos:inScheme <{iri}> ; skos:prefLabel ?l . FILTER(LANG(?l) = "{lang}")
+                OPTIONAL {{ ?c skos:definition ?d FILTER(LANG(?d) = "{lang}") }} OPTIONAL {{ ?c skos:broader ?b }} }} ORDER BY ?c"""):
+            concepts.append({"iri": c["c"].value, "label": c["l"].value, "definition": data._v(c, "d"), "broader": data._v(c, "b")})
+    cite = None
+    if kind == "source":
+        info = data.sources_info(state, [iri]).get(iri)
+        cite = data.citation(info) if info else None
+    return render(request, "resource.html", iri=iri, title=label(names.get(iri, {}), lang) or short(iri), rows=table, concepts=concepts, citation_text=cite)
+
+
+def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
+    lang = lang_of(request)
+    rows = state.store.select(f"""SELECT ?x ?kind ?l ?d (GROUP_CONCAT(DISTINCT STR(?e); separator=" ") AS ?extra) WHERE {{
+        ?x a ?kind . VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }}
+        FILTER(STRSTARTS(STR(?x), "{VOCAB}"))
+        ?x rdfs:label ?l . FILTER(LANG(?l) = "{lang}") OPTIONAL {{ ?x skos:definition ?d FILTER(LANG(?d) = "{lang}") }}
+        OPTIONAL {{ ?x rdfs:subClassOf|rdfs:range ?e . FILTER(isIRI(?e)) }} }} GROUP BY ?x ?kind ?l ?d ORDER BY ?kind ?x""")
+    heads = {"Class": t("classes", lang), "ObjectProperty": "Object properties", "DatatypeProperty": "Datatype properties", "AnnotationProperty": "Annotation properties"}
+    sections: OrderedDict[str, list[dict[str, str]]] = OrderedDict((h, []) for h in heads.values())
+    for r in rows:
+        sections[heads[r["kind"].value.rsplit("#", 1)[-1]]].append({"name": r["x"].value[len(VOCAB):], "label": r["l"].value,
+            "definition": data._v(r, "d") or "", "extra": ", ".join(short(e) for e in (data._v(r, "extra") or "").split())})
+    title = "Ontologi: kunskapsgraf för psykisk hälsa" if lang == "sv" else "Ontology: Mental Health Knowledge Graph"
+    return render(request, "ontology.html", sections=[(h, i) for h, i in sections.items() if i], title=title, ontology=ONTOLOGY_IRI)
+
+
+@router.get("/gaps", response_class=HTMLResponse)
+def gaps_page(request: Request, min_certainty: str = "low", state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    if min_certainty not in CERTAINTY:
+        raise HTTPException(422, "min_certainty must be high, moderate, low or very-low")
+    return render(request, "gaps.html", g=data.gaps(state, min_certainty))
+
+
+@router.get("/strategy", response_class=HTMLResponse)
+def strategy_page(request: Request, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    lang = lang_of(request)
+    rows = state.runner.run("strategy-structure")
+    schemes: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+    scheme_names = data.labels(state, [r["scheme"].value for r in rows])
+    for r in rows:
+        name = label(scheme_names.get(r["scheme"].value, {}), lang)
+        schemes.setdefault(name, []).append({"label": r[f"label_{lang}"].value, "definition": r[f"definition_{lang}"].value,
+                                             "quotation": data._v(r, "quotation")})
+    target = state.store.select(f"""SELECT ?d WHERE {{ <{ID}goal/strategy-target-picture> skos:definition ?d FILTER(LANG(?d) = "{lang}") }}""")
+    costs = []
+    for c in state.runner.run("cost-figures"):
+        amount = f"{float(c['amount'].value) / 1e9:g}" if "amount" in c else f"{float(c['min_amount'].value) / 1e9:g}–{float(c['max_amount'].value) / 1e9:g}"
+        unit = "miljarder kronor" if lang == "sv" else "billion SEK"
+        year = f" ({c['year'].value})" if "year" in c else ""
+        costs.append(f"{amount} {unit}{year}: {c['label_en'].value}" + (f" [{c['reference'].value}]" if "reference" in c else ""))
+    return render(request, "strategy.html", schemes=list(schemes.items()), target=target[0]["d"].value if target else "", costs=costs)
+
+
+def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
+    try:
+        rows = state.store.select(text)
+    except QueryError as exc:
+        return [], [], str(exc)
+    columns = projection(text) or sorted({k for r in rows for k in r})
+    return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None
+
+
+@router.get("/query", response_class=HTMLResponse)
+def query_page(request: Request, example: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    text, columns, rows, error = "", [], [], None
+    if example:
+        q = get_query(example)
+        defaults = {p.name: (p.default or _example_value(p.name)) for p in q.parameters if p.required or p.default}
+        text = q.bind({k: v for k, v in defaults.items() if v})
+        columns, rows, error = _run_text(state, text)
+    else:
+        text = "SELECT ?org ?label WHERE {\n  ?org a mh:Committee ; rdfs:label ?label .\n  FILTER(LANG(?label) = \"sv\")\n}\nORDER BY ?label"
+    return render(request, "query.html", catalogue=list(catalogue().values()), text=text, columns=columns, rows=rows, error=error)
+
+
+def _example_value(name: str) -> str | None:
+    return {"org": ID + "organisation/trafiknamnden", "setting": ID + "setting/education", "intervention": ID + "intervention/housing-first",
+            "years": "10"}.get(name)
+
+
+@router.post("/query", response_class=HTMLResponse)
+def query_run(request: Request, query: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    columns, rows, error = _run_text(state, query)
+    return render(request, "query.html", catalogue=list(catalogue().values()), text=query, columns=columns, rows=rows, error=error)
+
+
+EXAMPLE_ENTRY = """@prefix mh: <https://w3id.org/mhkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ev: <https://w3id.org/mhkg/id/evidence/> .
+@prefix iv: <https://w3id.org/mhkg/id/intervention/> .
+@prefix src: <https://w3id.org/mhkg/id/source/> .
+
+ev:my-new-entry a mh:EvidenceEntry ;
+    rdfs:label "Min nya post"@sv , "My new entry"@en ;
+    mh:intervention iv:school-sel ;
+    mh:citesSource src:durlak-2011 .
+"""
+
+
+@router.get("/curation", response_class=HTMLResponse)
+def curation_page(request: Request) -> HTMLResponse:
+    return render(request, "curation.html", text=EXAMPLE_ENTRY, report=None, syntax=None)
+
+
+@router.post("/curation", response_class=HTMLResponse)
+def curation_check(request: Request, entry: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    from ..errors import KnowledgeSyntaxError
+    from ..loader import parse_text
+
+    import pyoxigraph as ox
+
+    try:
+        triples = parse_text(entry, ox.RdfFormat.TURTLE, name="entry")
+    except KnowledgeSyntaxError as exc:
+        return render(request, "curation.html", text=entry, report=None, syntax={"line": exc.line, "column": exc.column, "message": exc.detail})
+    try:
+        report = validate_triples(state, triples).to_dict()
+    except HTTPException as exc:
+        return render(request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.detail})
+    return render(request, "curation.html", text=entry, report=report, syntax=None)

@@ -1,0 +1,271 @@
+"""REST API under /api/v1 (JSON; Pydantic models in the OpenAPI)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Generic, TypeVar
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from ..catalogue import ParameterError, catalogue, get_query, projection, to_sparql_json
+from ..stats import statistics
+from . import data
+from .deps import ServiceState, get_state
+
+router = APIRouter(prefix="/api/v1", tags=["REST"], responses={404: {"description": "Not found"}})
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    total: int
+    offset: int
+    limit: int
+    items: list[T]
+
+
+def paginate(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset: offset + limit]}
+
+
+class OrganisationSummary(BaseModel):
+    iri: str
+    id: str
+    label_sv: str
+    label_en: str
+    kinds: list[str]
+
+
+class ResponsibilityModel(BaseModel):
+    iri: str
+    label_sv: str | None
+    label_en: str | None
+    role: str | None
+    settings: list[str]
+    life_stages: list[str]
+    levels: list[str]
+    basis_sv: str | None
+    basis_en: str | None
+
+
+class OrganisationDetail(OrganisationSummary):
+    responsibilities: list[ResponsibilityModel]
+
+
+class Measure(BaseModel):
+    intervention: str
+    id: str
+    label_sv: str | None
+    label_en: str | None
+    best_certainty: str | None = Field(description="GRADE certainty IRI of the best evidence")
+    certainty: str
+    entries: int
+    justification_sv: str | None = Field(description="Which responsibility matches which setting and life stage")
+    justification_en: str | None
+    responsibilities: list[str]
+    sources: list[str]
+
+
+class Entry(BaseModel):
+    entry: str | None
+    outcome: str | None
+    effect: str | None
+    certainty: str | None
+    design: str | None
+    status: str | None
+    source: str | None
+    source_label: str | None
+    year: str | None
+    statement_sv: str | None
+    statement_en: str | None
+
+
+class InterventionDetail(BaseModel):
+    iri: str
+    id: str
+    label_sv: str | None
+    label_en: str | None
+    definition_sv: str | None
+    definition_en: str | None
+    settings: list[str]
+    life_stages: list[str]
+    levels: list[str]
+    directions: list[str]
+    areas: list[str]
+    sdg_targets: list[str]
+    entries: list[Entry]
+
+
+class Resource(BaseModel):
+    iri: str
+    id: str
+    label_sv: str | None = None
+    label_en: str | None = None
+
+
+class SourceModel(BaseModel):
+    iri: str
+    id: str
+    label: str | None
+    title: str | None
+    authors: str | None
+    year: str | None
+    venue: str | None
+    doi: str | None
+    url: str | None
+    status: str | None
+
+
+class GapCell(BaseModel):
+    setting: str
+    life_stage: str
+    entries: int
+    best_certainty: str | None
+    gap: bool
+
+
+@router.get("/organisations", response_model=Page[OrganisationSummary], summary="Organisations (search, filter by kind)")
+def list_organisations(state: ServiceState = Depends(get_state), q: str | None = None, kind: str | None = None,
+                       offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+    return paginate(data.organisations(state, q=q, kind=kind), offset, limit)
+
+
+@router.get("/organisations/{org_id}", response_model=OrganisationDetail, summary="An organisation with its responsibilities")
+def get_organisation(org_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
+    org = data.organisation(state, org_id)
+    if org is None:
+        raise HTTPException(404, f"No organisation {org_id!r}")
+    return org
+
+
+@router.get("/organisations/{org_id}/measures", response_model=Page[Measure], summary="An organisation's evidence-backed measures")
+def organisation_measures(org_id: str, state: ServiceState = Depends(get_state), setting: str | None = None, life_stage: str | None = None,
+                          area: str | None = None, sdg_target: str | None = None, direction: str | None = None, min_certainty: str | None = None,
+                          offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+    if data.organisation(state, org_id) is None:
+        raise HTTPException(404, f"No organisation {org_id!r}")
+    filters = {"setting": setting, "life_stage": life_stage, "area": area, "sdg_target": sdg_target, "direction": direction, "min_certainty": min_certainty}
+    try:
+        return paginate(data.measures(state, org_id, filters), offset, limit)
+    except ParameterError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+def _simple_list(state: ServiceState, cls: str, kind: str) -> list[dict[str, Any]]:
+    rows = state.store.select(f"""SELECT ?x ?sv ?en WHERE {{ ?x a mh:{cls} .
+        OPTIONAL {{ ?x rdfs:label ?sv FILTER(LANG(?sv) = "sv") }} OPTIONAL {{ ?x rdfs:label ?en FILTER(LANG(?en) = "en") }}
+        FILTER(STRSTARTS(STR(?x), "{data.ID}{kind}/")) }} ORDER BY ?x""")
+    return [{"iri": r["x"].value, "id": data.slug(r["x"].value), "label_sv": data._v(r, "sv"), "label_en": data._v(r, "en")} for r in rows]
+
+
+@router.get("/interventions", response_model=Page[Resource], summary="Interventions")
+def list_interventions(state: ServiceState = Depends(get_state), offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+    return paginate(_simple_list(state, "Intervention", "intervention"), offset, limit)
+
+
+@router.get("/interventions/{iv_id}", response_model=InterventionDetail, summary="An intervention with its evidence")
+def get_intervention(iv_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
+    iv = data.intervention(state, iv_id)
+    if iv is None:
+        raise HTTPException(404, f"No intervention {iv_id!r}")
+    return iv
+
+
+@router.get("/evidence", response_model=Page[Resource], summary="Evidence entries")
+def list_evidence(state: ServiceState = Depends(get_state), offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+    return paginate(_simple_list(state, "EvidenceEntry", "evidence"), offset, limit)
+
+
+@router.get("/evidence/{entry_id}", summary="An evidence entry (all its properties)")
+def get_evidence(entry_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
+    iri = f"{data.ID}evidence/{entry_id}"
+    rows = state.store.select(f"SELECT ?p ?o WHERE {{ <{iri}> a mh:EvidenceEntry ; ?p ?o }}")
+    if not rows:
+        raise HTTPException(404, f"No evidence entry {entry_id!r}")
+    props: dict[str, list[str]] = {}
+    for r in rows:
+        props.setdefault(r["p"].value, []).append(r["o"].value + (f"@{r['o'].language}" if getattr(r["o"], "language", None) else ""))
+    return {"iri": iri, "id": entry_id, "properties": props}
+
+
+@router.get("/sources", response_model=Page[SourceModel], summary="Sources (bibliographic records)")
+def list_sources(state: ServiceState = Depends(get_state), offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+    iris = [r["iri"] for r in _simple_list(state, "Source", "source")]
+    infos = data.sources_info(state, iris)
+    return paginate([infos[i] for i in iris if i in infos], offset, limit)
+
+
+@router.get("/sources/{source_id}", response_model=SourceModel, summary="A source")
+def get_source(source_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
+    iri = f"{data.ID}source/{source_id}"
+    info = data.sources_info(state, [iri])
+    if iri not in info:
+        raise HTTPException(404, f"No source {source_id!r}")
+    return info[iri]
+
+
+@router.get("/vocabularies", summary="The concept schemes")
+def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
+    rows = state.store.select("""SELECT ?s ?sv ?en (COUNT(?c) AS ?n) WHERE { ?s a skos:ConceptScheme ; skos:prefLabel ?sv , ?en .
+        FILTER(LANG(?sv) = "sv" && LANG(?en) = "en") OPTIONAL { ?c skos:inScheme ?s } } GROUP BY ?s ?sv ?en ORDER BY ?s""")
+    return [{"iri": r["s"].value, "id": data.slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows]
+
+
+@router.get("/vocabularies/{scheme_id}", summary="A concept scheme with its concepts")
+def get_vocabulary(scheme_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
+    iri = f"{data.ID}scheme/{scheme_id}"
+    rows = state.store.select(f"""SELECT ?c ?sv ?en ?dsv ?den ?broader WHERE {{ ?c skos:inScheme <{iri}> ; skos:prefLabel ?sv , ?en .
+        FILTER(LANG(?sv) = "sv" && LANG(?en) = "en")
+        OPTIONAL {{ ?c skos:definition ?dsv FILTER(LANG(?dsv) = "sv") }} OPTIONAL {{ ?c skos:definition ?den FILTER(LANG(?den) = "en") }}
+        OPTIONAL {{ ?c skos:broader ?broader }} }} ORDER BY ?c""")
+    if not rows:
+        raise HTTPException(404, f"No concept scheme {scheme_id!r}")
+    return {"iri": iri, "id": scheme_id, "concepts": [{"iri": r["c"].value, "label_sv": r["sv"].value, "label_en": r["en"].value,
+            "definition_sv": data._v(r, "dsv"), "definition_en": data._v(r, "den"), "broader": data._v(r, "broader")} for r in rows]}
+
+
+@router.get("/gaps", response_model=list[GapCell], summary="Evidence gap map: settings × life stages")
+def get_gaps(state: ServiceState = Depends(get_state), min_certainty: str = Query("low", pattern="^(high|moderate|low|very-low)$")) -> list[dict[str, Any]]:
+    g = data.gaps(state, min_certainty)
+    return [{"setting": s, "life_stage": st, "entries": g["cells"][(s, st)]["entries"], "best_certainty": g["cells"][(s, st)]["best"],
+             "gap": g["cells"][(s, st)]["entries"] == 0} for s in g["settings"] for st in g["stages"]]
+
+
+@router.get("/stats", summary="Counts per class and concept scheme, cost figures, cited sources")
+def get_stats(state: ServiceState = Depends(get_state)) -> dict[str, Any]:
+    return statistics(state.store)
+
+
+@router.get("/queries", summary="The query catalogue")
+def list_queries() -> list[dict[str, Any]]:
+    return [q.to_dict() for q in catalogue().values()]
+
+
+def catalogue_router() -> APIRouter:
+    """One GET operation per queries/*.rq, generated at start-up from the files (grlc-style)."""
+    r = APIRouter(prefix="/api/v1/queries", tags=["Query catalogue"])
+    for name, q in catalogue().items():
+        r.add_api_route(f"/{name}", _make_operation(name), methods=["GET"], summary=q.summary, description=q.description,
+                        name=f"query_{name.replace('-', '_')}")
+    return r
+
+
+def _make_operation(name: str):  # noqa: ANN202 - returns a FastAPI endpoint with a generated signature
+    q = get_query(name)
+
+    def operation(state: ServiceState = Depends(get_state), **params: Any) -> dict[str, Any]:
+        values = {k: str(v) for k, v in params.items() if v is not None}
+        try:
+            rows = state.runner.run(name, values)
+        except ParameterError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return to_sparql_json(projection(q.text), rows)
+
+    parameters = [inspect.Parameter("state", inspect.Parameter.KEYWORD_ONLY, default=Depends(get_state), annotation=ServiceState)]
+    for p in q.parameters:
+        desc = p.description + (f" One of: {', '.join(p.enum)}." if p.enum else "")
+        default = Query(... if p.required else p.default, description=desc or None)
+        parameters.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=str if p.required else str | None))
+    operation.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, Any])  # type: ignore[attr-defined]
+    operation.__name__ = f"query_{name.replace('-', '_')}"
+    return operation

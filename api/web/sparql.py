@@ -1,0 +1,147 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql: read-only, with content negotiation."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from ..config import ID, PREFIXES
+from .deps import ServiceState, get_state
+from .negotiation import GRAPHS, RESULTS, SHORT, choose
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        self.status, self.message = status, message
+        super().__init__(message)
+
+
+def _error(status: int, message: str) -> PlainTextResponse:
+    return PlainTextResponse(message + "\n", status_code=status)
+
+
+@router.get("/sparql", summary="SPARQL 1.1 query (GET); without a query: the service description",
+            responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, 400: {"description": "Malformed query"}})
+def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Response:
+    items = request.query_params.multi_items()
+    if any(k in ("update", "using-graph-uri", "using-named-graph-uri") for k, _ in items):
+        return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
+    queries = [v for k, v in items if k == "query"]
+    if len(queries) > 1:
+        return _error(400, "More than one 'query' parameter.")
+    if not queries:
+        return service_description(request, state)
+    return _answer(queries[0], request, state)
+
+
+@router.post("/sparql", summary="SPARQL 1.1 query (POST, form-encoded or application/sparql-query)",
+             responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, 400: {"description": "Malformed query"},
+                        415: {"description": "Unsupported content type"}})
+async def sparql_post(request: Request, state: ServiceState = Depends(get_state)) -> Response:
+    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    url_items = request.query_params.multi_items()
+    if ctype == SPARQL_UPDATE or any(k == "update" for k, _ in url_items):
+        return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
+    if ctype == FORM:
+        form = await request.form()
+        items = list(form.multi_items())
+        if any(k == "update" for k, _ in items):
+            return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
+        queries = [str(v) for k, v in items if k == "query"] + [v for k, v in url_items if k == "query"]
+        if len(queries) != 1:
+            return _error(400, "Exactly one 'query' parameter is required.")
+        text = queries[0]
+    elif ctype == SPARQL_QUERY:
+        if any(k == "query" for k, _ in url_items):
+            return _error(400, "A 'query' URL parameter is not allowed with an application/sparql-query body.")
+        text = (await request.body()).decode("utf-8", errors="replace")
+    else:
+        return _error(415, f"Unsupported content type {ctype or '(none)'}: use {FORM} or {SPARQL_QUERY}.")
+    return _answer(text, request, state)
+
+
+def _format(request: Request, offered: list[str]) -> str | None:
+    forced = request.query_params.get("format")
+    if forced:
+        media = SHORT.get(forced, forced)
+        return media if media in offered else None
+    return choose(request.headers.get("accept"), offered)
+
+
+def _answer(text: str, request: Request, state: ServiceState) -> Response:
+    if not state.embedded:
+        return _forward(text, request, state)
+    try:
+        result = state.store.native.query(text, prefixes=PREFIXES)
+    except SyntaxError as exc:
+        return _error(400, f"Malformed query: {exc}")
+    except OSError as exc:  # evaluation errors raised by pyoxigraph
+        return _error(400, f"Query evaluation failed: {exc}")
+    if isinstance(result, ox.QueryTriples):
+        media = _format(request, list(GRAPHS))
+        if media is None:
+            return _error(406, "Not acceptable: " + ", ".join(GRAPHS))
+        body = ox.serialize(list(result), format=GRAPHS[media], prefixes=PREFIXES if media == "text/turtle" else None)
+        return Response(body, media_type=media)
+    media = _format(request, list(RESULTS))
+    if media is None:
+        return _error(406, "Not acceptable: " + ", ".join(RESULTS))
+    body = result.serialize(format=RESULTS[media])
+    return Response(body, media_type=media if not media.startswith("text/") else media + "; charset=utf-8")
+
+
+def _forward(text: str, request: Request, state: ServiceState) -> Response:
+    """Pass a query to the configured remote endpoint, with the client's Accept header."""
+    import urllib.parse
+
+    data = urllib.parse.urlencode({"query": text}).encode()
+    accept = request.headers.get("accept") or "application/sparql-results+json"
+    req = urllib.request.Request(state.store.endpoint, data=data, headers={"Accept": accept, "Content-Type": FORM})  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=state.store.timeout) as resp:  # noqa: S310 - the configured endpoint
+            return Response(resp.read(), media_type=resp.headers.get("content-type"))
+    except urllib.error.HTTPError as exc:
+        return _error(exc.code, exc.read().decode("utf-8", errors="replace"))
+    except OSError as exc:
+        return _error(502, f"The SPARQL server did not answer: {exc}")
+
+
+def service_description(request: Request, state: ServiceState) -> Response:
+    """A SPARQL 1.1 Service Description with a VoID description of the default dataset."""
+    endpoint = str(request.url_for("sparql_get"))
+    count = state.store.count()
+    ttl = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix void: <http://rdfs.org/ns/void#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+
+<{endpoint}> a sd:Service ;
+    sd:endpoint <{endpoint}> ;
+    sd:supportedLanguage sd:SPARQL11Query ;
+    sd:resultFormat formats:SPARQL_Results_JSON , formats:SPARQL_Results_XML , formats:SPARQL_Results_CSV , formats:SPARQL_Results_TSV ,
+        formats:Turtle , formats:N-Triples , formats:JSON-LD , formats:RDF_XML ;
+    sd:defaultDataset [
+        a sd:Dataset ;
+        sd:defaultGraph [ a sd:Graph , void:Dataset ;
+            dcterms:title "Kunskapsgraf för psykisk hälsa (Region Stockholm)"@sv , "Mental Health Knowledge Graph (Region Stockholm)"@en ;
+            void:triples {count} ;
+            void:uriSpace "{ID}" ;
+            void:sparqlEndpoint <{endpoint}> ;
+            void:vocabulary <https://w3id.org/mhkg/ontology> ]
+    ] .
+"""
+    media = choose(request.headers.get("accept"), ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"])
+    if media in (None, "text/turtle"):
+        return Response(ttl, media_type="text/turtle")
+    triples = [q.triple for q in ox.parse(input=ttl.encode(), format=ox.RdfFormat.TURTLE)]
+    return Response(ox.serialize(triples, format=GRAPHS[media]), media_type=media)
