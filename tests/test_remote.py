@@ -24,6 +24,7 @@ PARAMS = {
         {"org": ID + "organisation/stockholm", "min_certainty": "moderate"},
         {"org": ID + "organisation/halso-och-sjukvardsnamnden", "life_stage": "adults", "direction": "prevention"},
     ],
+    "committee-measure-details": [{"org": ID + "organisation/trafiknamnden"}, {"org": ID + "organisation/stockholm"}],
     "measures-by-setting-and-life-stage": [{"setting": ID + "setting/education"}, {"setting": ID + "setting/work", "life_stage": "adults"}],
     "intervention-evidence": [{"intervention": ID + "intervention/housing-first"}],
     "entries-older-than": [{"years": "10"}],

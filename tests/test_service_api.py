@@ -144,13 +144,22 @@ def test_accepted_submission_is_written_and_shows_in_the_measures_at_once(writab
 
 
 # ---------------------------------------------------------------------------- linked data
-@pytest.mark.parametrize(("accept", "suffix", "media"), [
-    ("text/turtle", ".ttl", "text/turtle"), ("application/n-triples", ".nt", "application/n-triples"),
-    ("application/ld+json", ".jsonld", "application/ld+json"), ("application/rdf+xml", ".rdf", "application/rdf+xml"),
-])
+@pytest.mark.parametrize(
+    ("accept", "suffix", "media"),
+    [
+        ("text/turtle", ".ttl", "text/turtle"),
+        ("application/n-triples", ".nt", "application/n-triples"),
+        ("application/ld+json", ".jsonld", "application/ld+json"),
+        ("application/rdf+xml", ".rdf", "application/rdf+xml"),
+    ],
+)
 def test_iris_dereference_by_accept_and_suffix(client: TestClient, accept: str, suffix: str, media: str) -> None:
-    fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES, "application/ld+json": ox.RdfFormat.JSON_LD,
-           "application/rdf+xml": ox.RdfFormat.RDF_XML}[media]
+    fmt = {
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/ld+json": ox.RdfFormat.JSON_LD,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    }[media]
     for path in ("/id/organisation/trafiknamnden", "/id/intervention/housing-first", "/id/setting/education", "/ontology"):
         by_accept = client.get(path, headers={"Accept": accept})
         by_suffix = client.get(path + suffix)
@@ -180,8 +189,21 @@ def test_pages_are_swedish_by_default_with_an_english_switch(client: TestClient)
     assert '<html lang="en">' in en and "Recommended evidence-backed measures" in en and "Because you are responsible for" in en
 
 
-@pytest.mark.parametrize("path", ["/", "/gaps", "/strategy", "/query", "/curation", "/briefing/stockholm", "/id/intervention/housing-first",
-                                  "/id/source/durlak-2011", "/ontology", "/query?example=evidence-gaps"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/gaps",
+        "/strategy",
+        "/query",
+        "/curation",
+        "/briefing/stockholm",
+        "/id/intervention/housing-first",
+        "/id/source/durlak-2011",
+        "/ontology",
+        "/query?example=evidence-gaps",
+    ],
+)
 def test_every_page_renders_accessibly(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")

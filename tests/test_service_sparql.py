@@ -19,7 +19,10 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from api.web.negotiation import choose, parse_accept
 
 COUNT = "SELECT (COUNT(?m) AS ?n) WHERE { ?m a <https://w3id.org/mhkg/ontology#Municipality> }"
-CONSTRUCT = "CONSTRUCT { ?m <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { ?m a <https://w3id.org/mhkg/ontology#Municipality> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+CONSTRUCT = (
+    "CONSTRUCT { ?m <http://www.w3.org/2000/01/rdf-schema#label> ?l } "
+    "WHERE { ?m a <https://w3id.org/mhkg/ontology#Municipality> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+)
 
 
 def wrapper(url: str, method: str, fmt: str, query: str = COUNT) -> SPARQLWrapper:
@@ -76,20 +79,44 @@ def test_curl_get_and_post(live_server: str) -> None:
     assert code == 200 and json.loads(body)["results"]["bindings"][0]["n"]["value"] == "26"
     body, code = split(curl("-X", "POST", f"{live_server}/sparql", "--data-urlencode", f"query={COUNT}", "-H", "Accept: text/csv"))
     assert code == 200 and body.splitlines()[1] == "26"
-    body, code = split(curl("-X", "POST", f"{live_server}/sparql", "-H", "Content-Type: application/sparql-query",
-                            "-H", "Accept: application/sparql-results+xml", "--data-binary", COUNT))
-    assert code == 200 and ET.fromstring(body).tag.endswith("sparql")
+    body, code = split(
+        curl(
+            "-X",
+            "POST",
+            f"{live_server}/sparql",
+            "-H",
+            "Content-Type: application/sparql-query",
+            "-H",
+            "Accept: application/sparql-results+xml",
+            "--data-binary",
+            COUNT,
+        )
+    )
+    assert code == 200 and ET.fromstring(body).tag.endswith("sparql")  # noqa: S314 - our own server's answer
 
 
-@pytest.mark.parametrize(("accept", "media"), [
-    ("text/turtle", "text/turtle"), ("application/n-triples", "application/n-triples"),
-    ("application/ld+json", "application/ld+json"), ("application/rdf+xml", "application/rdf+xml"),
-])
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("text/turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+    ],
+)
 def test_curl_construct_negotiation(live_server: str, accept: str, media: str) -> None:
-    fmt = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES, "application/ld+json": ox.RdfFormat.JSON_LD,
-           "application/rdf+xml": ox.RdfFormat.RDF_XML}[media]
-    proc = subprocess.run(["curl", "-s", "-D", "-", "-G", f"{live_server}/sparql", "--data-urlencode", f"query={CONSTRUCT}", "-H", f"Accept: {accept}"],
-                          capture_output=True, text=True, check=False)
+    fmt = {
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/ld+json": ox.RdfFormat.JSON_LD,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    }[media]
+    proc = subprocess.run(
+        ["curl", "-s", "-D", "-", "-G", f"{live_server}/sparql", "--data-urlencode", f"query={CONSTRUCT}", "-H", f"Accept: {accept}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     head, _, body = proc.stdout.partition("\n\n")  # text mode turns CRLF into LF
     assert f"content-type: {media}" in head.lower()
     assert len({q.subject for q in ox.parse(input=body.encode(), format=fmt)}) == 26
@@ -104,16 +131,19 @@ def fetch(url: str, *, data: bytes | None = None, headers: dict[str, str] | None
         return exc.code, exc.headers.get("content-type", ""), exc.read().decode()
 
 
-@pytest.mark.parametrize(("path", "data", "headers", "status", "message"), [
-    pytest.param("/sparql?query=" + urllib.parse.quote("SELECT ?x WHERE {"), None, {}, 400, "Malformed query", id="syntax-error"),
-    pytest.param("/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, "More than one", id="two-query-parameters"),
-    pytest.param("/sparql?update=" + urllib.parse.quote("DROP ALL"), None, {}, 400, "read-only", id="get-update"),
-    pytest.param("/sparql", b"update=DROP%20ALL", {"Content-Type": "application/x-www-form-urlencoded"}, 400, "read-only", id="form-update"),
-    pytest.param("/sparql", b"DROP ALL", {"Content-Type": "application/sparql-update"}, 400, "read-only", id="sparql-update-body"),
-    pytest.param("/sparql", b"ASK {}", {"Content-Type": "text/plain"}, 415, "Unsupported content type", id="wrong-content-type"),
-    pytest.param("/sparql?query=ASK%7B%7D", b"ASK {}", {"Content-Type": "application/sparql-query"}, 400, "not allowed", id="query-in-url-and-body"),
-    pytest.param("/sparql?query=" + urllib.parse.quote(COUNT), None, {"Accept": "image/png"}, 406, "Not acceptable", id="not-acceptable"),
-])
+@pytest.mark.parametrize(
+    ("path", "data", "headers", "status", "message"),
+    [
+        pytest.param("/sparql?query=" + urllib.parse.quote("SELECT ?x WHERE {"), None, {}, 400, "Malformed query", id="syntax-error"),
+        pytest.param("/sparql?query=ASK%7B%7D&query=ASK%7B%7D", None, {}, 400, "More than one", id="two-query-parameters"),
+        pytest.param("/sparql?update=" + urllib.parse.quote("DROP ALL"), None, {}, 400, "read-only", id="get-update"),
+        pytest.param("/sparql", b"update=DROP%20ALL", {"Content-Type": "application/x-www-form-urlencoded"}, 400, "read-only", id="form-update"),
+        pytest.param("/sparql", b"DROP ALL", {"Content-Type": "application/sparql-update"}, 400, "read-only", id="sparql-update-body"),
+        pytest.param("/sparql", b"ASK {}", {"Content-Type": "text/plain"}, 415, "Unsupported content type", id="wrong-content-type"),
+        pytest.param("/sparql?query=ASK%7B%7D", b"ASK {}", {"Content-Type": "application/sparql-query"}, 400, "not allowed", id="query-in-url-and-body"),
+        pytest.param("/sparql?query=" + urllib.parse.quote(COUNT), None, {"Accept": "image/png"}, 406, "Not acceptable", id="not-acceptable"),
+    ],
+)
 def test_protocol_errors(live_server: str, path: str, data: bytes | None, headers: dict[str, str], status: int, message: str) -> None:
     code, _, body = fetch(live_server + path, data=data, headers=headers)
     assert code == status and message in body
@@ -130,11 +160,15 @@ def test_service_description_with_void(live_server: str) -> None:
     assert code == 200 and ctype.startswith("text/turtle")
     s = ox.Store()
     s.load(body.encode(), format=ox.RdfFormat.TURTLE)
-    assert s.query("ASK { ?s a <http://www.w3.org/ns/sparql-service-description#Service> ; "
-                   "<http://www.w3.org/ns/sparql-service-description#supportedLanguage> <http://www.w3.org/ns/sparql-service-description#SPARQL11Query> }")
+    assert s.query(
+        "ASK { ?s a <http://www.w3.org/ns/sparql-service-description#Service> ; "
+        "<http://www.w3.org/ns/sparql-service-description#supportedLanguage> <http://www.w3.org/ns/sparql-service-description#SPARQL11Query> }"
+    )
     n = next(iter(s.query("SELECT ?n WHERE { ?d <http://rdfs.org/ns/void#triples> ?n }")))["n"].value
     assert int(n) > 20000
-    assert not s.query("ASK { ?s <http://www.w3.org/ns/sparql-service-description#feature> <http://www.w3.org/ns/sparql-service-description#BasicFederatedQuery> }")
+    assert not s.query(
+        "ASK { ?s <http://www.w3.org/ns/sparql-service-description#feature> <http://www.w3.org/ns/sparql-service-description#BasicFederatedQuery> }"
+    )
 
 
 def test_accept_parser() -> None:

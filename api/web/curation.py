@@ -70,8 +70,11 @@ def validate_triples(state: ServiceState, triples: list[ox.Triple]) -> Validatio
     return state.validator.validate(store, focus_nodes=focus)
 
 
-@router.post("/validate", summary="Validate an entry (Turtle or JSON-LD) against the SHACL shapes; stores nothing",
-             openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}})
+@router.post(
+    "/validate",
+    summary="Validate an entry (Turtle or JSON-LD) against the SHACL shapes; stores nothing",
+    openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}},
+)
 async def validate(request: Request, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     triples = parse_body(await request.body(), request.headers.get("content-type"))
     return validate_triples(state, triples).to_dict()
@@ -105,10 +108,18 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.close(dirfd)
 
 
-@router.post("/evidence", status_code=201, summary="Submit a new evidence entry (bearer token); written as a new file and added to the store",
-             responses={401: {"description": "No token"}, 403: {"description": "Wrong token"}, 409: {"description": "The entry exists"},
-                        422: {"description": "The entry does not conform (SHACL report in the body)"}},
-             openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}})
+@router.post(
+    "/evidence",
+    status_code=201,
+    summary="Submit a new evidence entry (bearer token); written as a new file and added to the store",
+    responses={
+        401: {"description": "No token"},
+        403: {"description": "Wrong token"},
+        409: {"description": "The entry exists"},
+        422: {"description": "The entry does not conform (SHACL report in the body)"},
+    },
+    openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}},
+)
 async def submit(request: Request, state: ServiceState = Depends(get_state), authorization: str | None = Header(default=None)) -> JSONResponse:
     check_token(state, authorization)
     if not state.embedded:

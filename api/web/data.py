@@ -10,11 +10,18 @@ from .deps import ServiceState
 
 ORG = ID + "organisation/"
 KINDS = {
-    "Region": ("Region", "Region"), "Assembly": ("Fullmäktige", "Assembly"), "ExecutiveBoard": ("Styrelse", "Executive board"),
-    "Committee": ("Nämnd", "Committee"), "Administration": ("Förvaltning", "Administration"), "Company": ("Bolag", "Company"),
-    "Municipality": ("Kommun", "Municipality"), "MunicipalFederation": ("Kommunalförbund", "Municipal federation"),
-    "CivilSocietyOrganisation": ("Civilsamhälle", "Civil society"), "InterestOrganisation": ("Intresseorganisation", "Association"),
-    "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"), "PoliticalBody": ("Politiskt organ", "Political body"),
+    "Region": ("Region", "Region"),
+    "Assembly": ("Fullmäktige", "Assembly"),
+    "ExecutiveBoard": ("Styrelse", "Executive board"),
+    "Committee": ("Nämnd", "Committee"),
+    "Administration": ("Förvaltning", "Administration"),
+    "Company": ("Bolag", "Company"),
+    "Municipality": ("Kommun", "Municipality"),
+    "MunicipalFederation": ("Kommunalförbund", "Municipal federation"),
+    "CivilSocietyOrganisation": ("Civilsamhälle", "Civil society"),
+    "InterestOrganisation": ("Intresseorganisation", "Association"),
+    "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"),
+    "PoliticalBody": ("Politiskt organ", "Political body"),
 }
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
 
@@ -73,9 +80,20 @@ def organisation(state: ServiceState, org_id: str) -> dict[str, Any] | None:
     rows = state.runner.run("organisation-responsibilities", {"org": iri})
     resps: dict[str, dict[str, Any]] = {}
     for r in rows:
-        item = resps.setdefault(r["responsibility"].value, {
-            "iri": r["responsibility"].value, "label_sv": _v(r, "label_sv"), "label_en": _v(r, "label_en"), "role": _v(r, "role"),
-            "basis_sv": _v(r, "basis_sv"), "basis_en": _v(r, "basis_en"), "settings": [], "life_stages": [], "levels": []})
+        item = resps.setdefault(
+            r["responsibility"].value,
+            {
+                "iri": r["responsibility"].value,
+                "label_sv": _v(r, "label_sv"),
+                "label_en": _v(r, "label_en"),
+                "role": _v(r, "role"),
+                "basis_sv": _v(r, "basis_sv"),
+                "basis_en": _v(r, "basis_en"),
+                "settings": [],
+                "life_stages": [],
+                "levels": [],
+            },
+        )
         for key, col in (("settings", "setting"), ("life_stages", "stage"), ("levels", "level")):
             value = _v(r, col)
             if value and value not in item[key]:
@@ -92,14 +110,21 @@ def measures(state: ServiceState, org_id: str, filters: dict[str, str] | None = 
     rows = state.runner.run("committee-measures", params)
     out = []
     for r in rows:
-        out.append({
-            "intervention": r["intervention"].value, "id": slug(r["intervention"].value),
-            "label_sv": _v(r, "label_sv"), "label_en": _v(r, "label_en"),
-            "best_certainty": _v(r, "best_certainty"), "certainty": slug(_v(r, "best_certainty") or ""),
-            "entries": int(_v(r, "entries") or 0),
-            "justification_sv": _v(r, "justification_sv"), "justification_en": _v(r, "justification_en"),
-            "responsibilities": (_v(r, "responsibilities") or "").split(), "sources": (_v(r, "sources") or "").split(),
-        })
+        out.append(
+            {
+                "intervention": r["intervention"].value,
+                "id": slug(r["intervention"].value),
+                "label_sv": _v(r, "label_sv"),
+                "label_en": _v(r, "label_en"),
+                "best_certainty": _v(r, "best_certainty"),
+                "certainty": slug(_v(r, "best_certainty") or ""),
+                "entries": int(_v(r, "entries") or 0),
+                "justification_sv": _v(r, "justification_sv"),
+                "justification_en": _v(r, "justification_en"),
+                "responsibilities": (_v(r, "responsibilities") or "").split(),
+                "sources": (_v(r, "sources") or "").split(),
+            }
+        )
     return out
 
 
@@ -113,9 +138,20 @@ def measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], l
         rank = int(r["rank"].value)
         item = groups[key].get(iv)
         if item is None or rank > item["rank"]:
-            item = {"intervention": iv, "id": slug(iv), "label_sv": _v(r, "label_sv"), "label_en": _v(r, "label_en"), "rank": rank,
-                    "certainty": CERTAINTY[rank], "statement_sv": _v(r, "statement_sv"), "statement_en": _v(r, "statement_en"),
-                    "responsibility_sv": _v(r, "resp_sv"), "responsibility_en": _v(r, "resp_en"), "sources": set(), "entries": set()}
+            item = {
+                "intervention": iv,
+                "id": slug(iv),
+                "label_sv": _v(r, "label_sv"),
+                "label_en": _v(r, "label_en"),
+                "rank": rank,
+                "certainty": CERTAINTY[rank],
+                "statement_sv": _v(r, "statement_sv"),
+                "statement_en": _v(r, "statement_en"),
+                "responsibility_sv": _v(r, "resp_sv"),
+                "responsibility_en": _v(r, "resp_en"),
+                "sources": set(),
+                "entries": set(),
+            }
             if iv in groups[key]:
                 item["sources"] |= groups[key][iv]["sources"]
                 item["entries"] |= groups[key][iv]["entries"]
@@ -139,7 +175,10 @@ def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, An
         }}""")
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        out.setdefault(r["s"].value, {k: _v(r, k) for k in ("label", "title", "authors", "year", "venue", "doi", "url", "status")} | {"iri": r["s"].value, "id": slug(r["s"].value)})
+        out.setdefault(
+            r["s"].value,
+            {k: _v(r, k) for k in ("label", "title", "authors", "year", "venue", "doi", "url", "status")} | {"iri": r["s"].value, "id": slug(r["s"].value)},
+        )
     return out
 
 
@@ -167,20 +206,38 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
     props: dict[str, list] = defaultdict(list)
     for r in rows:
         props[r["p"].value.rsplit("#", 1)[-1]].append(r["o"])
+
     def lang(key: str, code: str) -> str | None:
         return next((t.value for t in props.get(key, []) if getattr(t, "language", None) == code), None)
+
     evidence = state.runner.run("intervention-evidence", {"intervention": iri})
-    entries = [{k: _v(r, k) for k in ("entry", "outcome", "effect", "certainty", "design", "status", "source", "source_label", "year", "statement_sv", "statement_en")}
-               for r in evidence]
-    iris = [t.value for key in ("setting", "lifeStage", "levelOfAction", "direction", "servesArea", "servesSdgTarget", "preventionLevel") for t in props.get(key, [])]
+    entries = [
+        {k: _v(r, k) for k in ("entry", "outcome", "effect", "certainty", "design", "status", "source", "source_label", "year", "statement_sv", "statement_en")}
+        for r in evidence
+    ]
+    iris = [
+        t.value
+        for key in ("setting", "lifeStage", "levelOfAction", "direction", "servesArea", "servesSdgTarget", "preventionLevel")
+        for t in props.get(key, [])
+    ]
     iris += [e[k] for e in entries for k in ("outcome", "effect", "certainty", "design", "status") if e.get(k)]
-    return {"iri": iri, "id": iv_id, "label_sv": next((t.value for t in props["label"] if t.language == "sv"), None),
-            "label_en": next((t.value for t in props["label"] if t.language == "en"), None),
-            "definition_sv": lang("definition", "sv"), "definition_en": lang("definition", "en"),
-            "settings": [t.value for t in props.get("setting", [])], "life_stages": [t.value for t in props.get("lifeStage", [])],
-            "levels": [t.value for t in props.get("levelOfAction", [])], "directions": [t.value for t in props.get("direction", [])],
-            "areas": [t.value for t in props.get("servesArea", [])], "sdg_targets": [t.value for t in props.get("servesSdgTarget", [])],
-            "entries": entries, "names": labels(state, iris), "sources": sources_info(state, [e["source"] for e in entries])}
+    return {
+        "iri": iri,
+        "id": iv_id,
+        "label_sv": next((t.value for t in props["label"] if t.language == "sv"), None),
+        "label_en": next((t.value for t in props["label"] if t.language == "en"), None),
+        "definition_sv": lang("definition", "sv"),
+        "definition_en": lang("definition", "en"),
+        "settings": [t.value for t in props.get("setting", [])],
+        "life_stages": [t.value for t in props.get("lifeStage", [])],
+        "levels": [t.value for t in props.get("levelOfAction", [])],
+        "directions": [t.value for t in props.get("direction", [])],
+        "areas": [t.value for t in props.get("servesArea", [])],
+        "sdg_targets": [t.value for t in props.get("servesSdgTarget", [])],
+        "entries": entries,
+        "names": labels(state, iris),
+        "sources": sources_info(state, [e["source"] for e in entries]),
+    }
 
 
 def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:

@@ -13,8 +13,7 @@ from .deps import ServiceState, get_state
 from .negotiation import GRAPHS, choose
 
 router = APIRouter(tags=["Linked data"])
-SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml",
-            ".html": "text/html"}
+SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml", ".html": "text/html"}
 OFFERED = ["text/html", "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
 
@@ -49,7 +48,7 @@ def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
     ctx: dict[str, object] = {p: iri for p, iri in PREFIXES.items()}
     ctx["id"] = ID
     for r in rows:
-        name = r["p"].value[len(VOCAB):]
+        name = r["p"].value[len(VOCAB) :]
         if r["kind"].value.endswith("ObjectProperty"):
             ctx[name] = {"@id": r["p"].value, "@type": "@id"}
         else:

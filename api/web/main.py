@@ -26,7 +26,8 @@ def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path |
 
         store = open_store()  # type: ignore[assignment]
     app = FastAPI(
-        title="Mental Health Knowledge Graph", version=__version__,
+        title="Mental Health Knowledge Graph",
+        version=__version__,
         description="Region Stockholm's mental-health strategy and its evidence: SPARQL 1.1 endpoint, REST API, linked data and pages.",
     )
     state = ServiceState(store=store) if root is None else ServiceState(store=store, root=root)

@@ -20,9 +20,16 @@ GRAPHS: dict[str, ox.RdfFormat] = {
     "text/plain": ox.RdfFormat.N_TRIPLES,
 }
 SHORT: dict[str, str] = {
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
-    "tsv": "text/tab-separated-values", "ttl": "text/turtle", "turtle": "text/turtle", "nt": "application/n-triples",
-    "jsonld": "application/ld+json", "rdf": "application/rdf+xml", "html": "text/html",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "ttl": "text/turtle",
+    "turtle": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "html": "text/html",
 }
 
 

@@ -31,8 +31,16 @@ def lang_of(request: Request) -> str:
 def short(iri: str) -> str:
     for p, ns in COMPACT:
         if iri.startswith(ns):
-            return f"{p}:{iri[len(ns):]}"
+            return f"{p}:{iri[len(ns) :]}"
     return iri
+
+
+STAGE_ORDER = [ID + f"life-stage/{s}" for s in ("children", "young-people", "adults", "older-people")]
+
+
+def ordered_stages(stages: list[str]) -> list[str]:
+    """Life stages in life-course order."""
+    return sorted(stages, key=lambda s: STAGE_ORDER.index(s) if s in STAGE_ORDER else len(STAGE_ORDER))
 
 
 def label(names: dict[str, str], lang: str) -> str:
@@ -45,9 +53,16 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
     query["lang"] = "en" if lang == "sv" else "sv"
     switch_url = request.url.path + "?" + urllib.parse.urlencode(query)
     helpers = {
-        "lang": lang, "t": lambda key: t(key, lang), "switch_url": switch_url, "short": short, "label": label,
-        "short_id": data.slug, "certainty_label": lambda c: (CERTAINTY.get(c, (c, c))[1 if lang == "en" else 0]) if c else "",
-        "citation": data.citation, "local": lambda iri: iri.replace("https://w3id.org/mhkg", "", 1),
+        "lang": lang,
+        "t": lambda key: t(key, lang),
+        "switch_url": switch_url,
+        "short": short,
+        "label": label,
+        "short_id": data.slug,
+        "certainty_label": lambda c: (CERTAINTY.get(c, (c, c))[1 if lang == "en" else 0]) if c else "",
+        "citation": data.citation,
+        "ordered_stages": ordered_stages,
+        "local": lambda iri: iri.replace("https://w3id.org/mhkg", "", 1),
     }
     return templates.TemplateResponse(request, template, {**helpers, **context})
 
@@ -89,8 +104,15 @@ def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_st
     order: list[str] = []
     for m in measures:
         order += [s for s in m["sources"] if s not in order]
-    return render(request, "briefing.html", org=org, measures=measures, sources=data.sources_info(state, order),
-                  ref_order=order, ref_numbers={s: i + 1 for i, s in enumerate(order)})
+    return render(
+        request,
+        "briefing.html",
+        org=org,
+        measures=measures,
+        sources=data.sources_info(state, order),
+        ref_order=order,
+        ref_numbers={s: i + 1 for i, s in enumerate(order)},
+    )
 
 
 def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLResponse:
@@ -112,7 +134,11 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
         o = r["o"]
         if getattr(o, "language", None) not in (None, "", lang):
             continue
-        link = o.value.replace("https://w3id.org/mhkg", "", 1) if o.value.startswith(ID) else (o.value if o.value.startswith("http") and r["o"].__class__.__name__ == "NamedNode" else None)
+        link = (
+            o.value.replace("https://w3id.org/mhkg", "", 1)
+            if o.value.startswith(ID)
+            else (o.value if o.value.startswith("http") and r["o"].__class__.__name__ == "NamedNode" else None)
+        )
         table.append((short(r["p"].value), short(o.value) if r["o"].__class__.__name__ == "NamedNode" else o.value, link))
     concepts = []
     if kind == "scheme":
@@ -133,11 +159,22 @@ def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
         FILTER(STRSTARTS(STR(?x), "{VOCAB}"))
         ?x rdfs:label ?l . FILTER(LANG(?l) = "{lang}") OPTIONAL {{ ?x skos:definition ?d FILTER(LANG(?d) = "{lang}") }}
         OPTIONAL {{ ?x rdfs:subClassOf|rdfs:range ?e . FILTER(isIRI(?e)) }} }} GROUP BY ?x ?kind ?l ?d ORDER BY ?kind ?x""")
-    heads = {"Class": t("classes", lang), "ObjectProperty": "Object properties", "DatatypeProperty": "Datatype properties", "AnnotationProperty": "Annotation properties"}
+    heads = {
+        "Class": t("classes", lang),
+        "ObjectProperty": "Object properties",
+        "DatatypeProperty": "Datatype properties",
+        "AnnotationProperty": "Annotation properties",
+    }
     sections: OrderedDict[str, list[dict[str, str]]] = OrderedDict((h, []) for h in heads.values())
     for r in rows:
-        sections[heads[r["kind"].value.rsplit("#", 1)[-1]]].append({"name": r["x"].value[len(VOCAB):], "label": r["l"].value,
-            "definition": data._v(r, "d") or "", "extra": ", ".join(short(e) for e in (data._v(r, "extra") or "").split())})
+        sections[heads[r["kind"].value.rsplit("#", 1)[-1]]].append(
+            {
+                "name": r["x"].value[len(VOCAB) :],
+                "label": r["l"].value,
+                "definition": data._v(r, "d") or "",
+                "extra": ", ".join(short(e) for e in (data._v(r, "extra") or "").split()),
+            }
+        )
     title = "Ontologi: kunskapsgraf för psykisk hälsa" if lang == "sv" else "Ontology: Mental Health Knowledge Graph"
     return render(request, "ontology.html", sections=[(h, i) for h, i in sections.items() if i], title=title, ontology=ONTOLOGY_IRI)
 
@@ -157,8 +194,9 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
     scheme_names = data.labels(state, [r["scheme"].value for r in rows])
     for r in rows:
         name = label(scheme_names.get(r["scheme"].value, {}), lang)
-        schemes.setdefault(name, []).append({"label": r[f"label_{lang}"].value, "definition": r[f"definition_{lang}"].value,
-                                             "quotation": data._v(r, "quotation")})
+        schemes.setdefault(name, []).append(
+            {"label": r[f"label_{lang}"].value, "definition": r[f"definition_{lang}"].value, "quotation": data._v(r, "quotation")}
+        )
     target = state.store.select(f"""SELECT ?d WHERE {{ <{ID}goal/strategy-target-picture> skos:definition ?d FILTER(LANG(?d) = "{lang}") }}""")
     costs = []
     for c in state.runner.run("cost-figures"):
@@ -187,13 +225,17 @@ def query_page(request: Request, example: str | None = None, state: ServiceState
         text = q.bind({k: v for k, v in defaults.items() if v})
         columns, rows, error = _run_text(state, text)
     else:
-        text = "SELECT ?org ?label WHERE {\n  ?org a mh:Committee ; rdfs:label ?label .\n  FILTER(LANG(?label) = \"sv\")\n}\nORDER BY ?label"
+        text = 'SELECT ?org ?label WHERE {\n  ?org a mh:Committee ; rdfs:label ?label .\n  FILTER(LANG(?label) = "sv")\n}\nORDER BY ?label'
     return render(request, "query.html", catalogue=list(catalogue().values()), text=text, columns=columns, rows=rows, error=error)
 
 
 def _example_value(name: str) -> str | None:
-    return {"org": ID + "organisation/trafiknamnden", "setting": ID + "setting/education", "intervention": ID + "intervention/housing-first",
-            "years": "10"}.get(name)
+    return {
+        "org": ID + "organisation/trafiknamnden",
+        "setting": ID + "setting/education",
+        "intervention": ID + "intervention/housing-first",
+        "years": "10",
+    }.get(name)
 
 
 @router.post("/query", response_class=HTMLResponse)
@@ -222,10 +264,10 @@ def curation_page(request: Request) -> HTMLResponse:
 
 @router.post("/curation", response_class=HTMLResponse)
 def curation_check(request: Request, entry: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    import pyoxigraph as ox
+
     from ..errors import KnowledgeSyntaxError
     from ..loader import parse_text
-
-    import pyoxigraph as ox
 
     try:
         triples = parse_text(entry, ox.RdfFormat.TURTLE, name="entry")

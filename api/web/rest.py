@@ -25,7 +25,7 @@ class Page(BaseModel, Generic[T]):
 
 
 def paginate(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
-    return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset: offset + limit]}
+    return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset : offset + limit]}
 
 
 class OrganisationSummary(BaseModel):
@@ -125,8 +125,9 @@ class GapCell(BaseModel):
 
 
 @router.get("/organisations", response_model=Page[OrganisationSummary], summary="Organisations (search, filter by kind)")
-def list_organisations(state: ServiceState = Depends(get_state), q: str | None = None, kind: str | None = None,
-                       offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+def list_organisations(
+    state: ServiceState = Depends(get_state), q: str | None = None, kind: str | None = None, offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)
+) -> dict[str, Any]:
     return paginate(data.organisations(state, q=q, kind=kind), offset, limit)
 
 
@@ -139,9 +140,18 @@ def get_organisation(org_id: str, state: ServiceState = Depends(get_state)) -> d
 
 
 @router.get("/organisations/{org_id}/measures", response_model=Page[Measure], summary="An organisation's evidence-backed measures")
-def organisation_measures(org_id: str, state: ServiceState = Depends(get_state), setting: str | None = None, life_stage: str | None = None,
-                          area: str | None = None, sdg_target: str | None = None, direction: str | None = None, min_certainty: str | None = None,
-                          offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> dict[str, Any]:
+def organisation_measures(
+    org_id: str,
+    state: ServiceState = Depends(get_state),
+    setting: str | None = None,
+    life_stage: str | None = None,
+    area: str | None = None,
+    sdg_target: str | None = None,
+    direction: str | None = None,
+    min_certainty: str | None = None,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=500),
+) -> dict[str, Any]:
     if data.organisation(state, org_id) is None:
         raise HTTPException(404, f"No organisation {org_id!r}")
     filters = {"setting": setting, "life_stage": life_stage, "area": area, "sdg_target": sdg_target, "direction": direction, "min_certainty": min_certainty}
@@ -208,7 +218,9 @@ def get_source(source_id: str, state: ServiceState = Depends(get_state)) -> dict
 def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
     rows = state.store.select("""SELECT ?s ?sv ?en (COUNT(?c) AS ?n) WHERE { ?s a skos:ConceptScheme ; skos:prefLabel ?sv , ?en .
         FILTER(LANG(?sv) = "sv" && LANG(?en) = "en") OPTIONAL { ?c skos:inScheme ?s } } GROUP BY ?s ?sv ?en ORDER BY ?s""")
-    return [{"iri": r["s"].value, "id": data.slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows]
+    return [
+        {"iri": r["s"].value, "id": data.slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows
+    ]
 
 
 @router.get("/vocabularies/{scheme_id}", summary="A concept scheme with its concepts")
@@ -220,15 +232,37 @@ def get_vocabulary(scheme_id: str, state: ServiceState = Depends(get_state)) -> 
         OPTIONAL {{ ?c skos:broader ?broader }} }} ORDER BY ?c""")
     if not rows:
         raise HTTPException(404, f"No concept scheme {scheme_id!r}")
-    return {"iri": iri, "id": scheme_id, "concepts": [{"iri": r["c"].value, "label_sv": r["sv"].value, "label_en": r["en"].value,
-            "definition_sv": data._v(r, "dsv"), "definition_en": data._v(r, "den"), "broader": data._v(r, "broader")} for r in rows]}
+    return {
+        "iri": iri,
+        "id": scheme_id,
+        "concepts": [
+            {
+                "iri": r["c"].value,
+                "label_sv": r["sv"].value,
+                "label_en": r["en"].value,
+                "definition_sv": data._v(r, "dsv"),
+                "definition_en": data._v(r, "den"),
+                "broader": data._v(r, "broader"),
+            }
+            for r in rows
+        ],
+    }
 
 
 @router.get("/gaps", response_model=list[GapCell], summary="Evidence gap map: settings × life stages")
 def get_gaps(state: ServiceState = Depends(get_state), min_certainty: str = Query("low", pattern="^(high|moderate|low|very-low)$")) -> list[dict[str, Any]]:
     g = data.gaps(state, min_certainty)
-    return [{"setting": s, "life_stage": st, "entries": g["cells"][(s, st)]["entries"], "best_certainty": g["cells"][(s, st)]["best"],
-             "gap": g["cells"][(s, st)]["entries"] == 0} for s in g["settings"] for st in g["stages"]]
+    return [
+        {
+            "setting": s,
+            "life_stage": st,
+            "entries": g["cells"][(s, st)]["entries"],
+            "best_certainty": g["cells"][(s, st)]["best"],
+            "gap": g["cells"][(s, st)]["entries"] == 0,
+        }
+        for s in g["settings"]
+        for st in g["stages"]
+    ]
 
 
 @router.get("/stats", summary="Counts per class and concept scheme, cost figures, cited sources")
@@ -245,8 +279,9 @@ def catalogue_router() -> APIRouter:
     """One GET operation per queries/*.rq, generated at start-up from the files (grlc-style)."""
     r = APIRouter(prefix="/api/v1/queries", tags=["Query catalogue"])
     for name, q in catalogue().items():
-        r.add_api_route(f"/{name}", _make_operation(name), methods=["GET"], summary=q.summary, description=q.description,
-                        name=f"query_{name.replace('-', '_')}")
+        r.add_api_route(
+            f"/{name}", _make_operation(name), methods=["GET"], summary=q.summary, description=q.description, name=f"query_{name.replace('-', '_')}"
+        )
     return r
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
-
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -30,8 +27,11 @@ def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET); without a query: the service description",
-            responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, 400: {"description": "Malformed query"}})
+@router.get(
+    "/sparql",
+    summary="SPARQL 1.1 query (GET); without a query: the service description",
+    responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, 400: {"description": "Malformed query"}},
+)
 def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     items = request.query_params.multi_items()
     if any(k in ("update", "using-graph-uri", "using-named-graph-uri") for k, _ in items):
@@ -44,9 +44,15 @@ def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Re
     return _answer(queries[0], request, state)
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query (POST, form-encoded or application/sparql-query)",
-             responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, 400: {"description": "Malformed query"},
-                        415: {"description": "Unsupported content type"}})
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query (POST, form-encoded or application/sparql-query)",
+    responses={
+        200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}},
+        400: {"description": "Malformed query"},
+        415: {"description": "Unsupported content type"},
+    },
+)
 async def sparql_post(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     url_items = request.query_params.multi_items()
