@@ -250,6 +250,7 @@ class RemoteStore:
 
 
 def _with_prefixes(sparql: str) -> str:
+    """Declare the project's prefixes the query does not declare itself."""
     declared = {line.split()[1].rstrip(":") for line in sparql.splitlines() if line.strip().upper().startswith("PREFIX")}
     missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
     return missing + sparql

@@ -136,3 +136,21 @@ def test_unreachable_endpoint_is_a_clear_error() -> None:
         RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=2).count()
     proc = run_cli("query", "cost-figures", "--endpoint", f"http://127.0.0.1:{free_port()}")
     assert proc.returncode == 4 and "store error" in proc.stderr
+
+
+def test_service_on_the_oxigraph_server(remote: RemoteStore, store: EmbeddedStore) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.web.main import create_app
+
+    served = TestClient(create_app(remote))
+    embedded = TestClient(create_app(store))
+    path = "/api/v1/organisations/trafiknamnden/measures"
+    a, b = served.get(path).json(), embedded.get(path).json()
+    assert a["total"] == b["total"] > 0
+    assert {m["id"] for m in a["items"]} == {m["id"] for m in b["items"]}
+    page = served.get("/id/organisation/trafiknamnden")
+    assert page.status_code == 200 and "Fysiska hinder på platser där suicid ofta sker" in page.text
+    answer = served.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?m a mh:Municipality }"},
+                        headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and answer.json()["results"]["bindings"][0]["n"]["value"] == "26"

@@ -110,7 +110,9 @@ def _forward(text: str, request: Request, state: ServiceState) -> Response:
     """Pass a query to the configured remote endpoint, with the client's Accept header."""
     import urllib.parse
 
-    data = urllib.parse.urlencode({"query": text}).encode()
+    from ..store import _with_prefixes
+
+    data = urllib.parse.urlencode({"query": _with_prefixes(text)}).encode()  # same predeclared prefixes as embedded
     accept = request.headers.get("accept") or "application/sparql-results+json"
     req = urllib.request.Request(state.store.endpoint, data=data, headers={"Accept": accept, "Content-Type": FORM})  # noqa: S310
     try:
