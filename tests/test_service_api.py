@@ -175,6 +175,9 @@ def test_browsers_get_html_documentation(client: TestClient) -> None:
     scheme = client.get("/id/scheme/settings", headers=html).text
     assert "Grundskola" in scheme and "Kollektivtrafikmiljö" in scheme
     assert client.get("/id/organisation/nobody", headers=html).status_code == 404
+    shapes = client.get("/shapes", headers=html).text
+    assert "shp:EvidenceEntryShape-certainty" in shapes and "GRADE-nivå" in shapes
+    assert len(list(ox.parse(input=client.get("/shapes.ttl").content, format=ox.RdfFormat.TURTLE))) > 1000
     ctx = client.get("/context.jsonld").json()["@context"]
     assert ctx["mh"] == "https://w3id.org/mhkg/ontology#" and ctx["citesSource"]["@type"] == "@id"
 

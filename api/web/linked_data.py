@@ -70,6 +70,20 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
     return rdf_response(triples, media)
 
 
+@router.get("/shapes{suffix:path}", summary="The SHACL shapes: documentation for browsers, RDF for machines", response_model=None)
+def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
+    if suffix not in SUFFIXES and suffix != "" and not suffix.startswith("/"):
+        raise HTTPException(404)
+    media = negotiate(request, SUFFIXES.get(suffix))
+    if media == "text/html":
+        from .pages import shapes_page
+
+        return shapes_page(request, state)
+    graph = state.validator.shapes_graph
+    triples = [q.triple for q in ox.parse(input=graph.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)]
+    return rdf_response(triples, media)
+
+
 @router.get("/id/{path:path}", summary="Dereference a resource of the knowledge graph", response_model=None)
 def resource(path: str, request: Request, state: ServiceState = Depends(get_state)) -> Response:
     base, forced = split_suffix(path)

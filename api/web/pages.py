@@ -179,6 +179,24 @@ def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
     return render(request, "ontology.html", sections=[(h, i) for h, i in sections.items() if i], title=title, ontology=ONTOLOGY_IRI)
 
 
+def shapes_page(request: Request, state: ServiceState) -> HTMLResponse:
+    import rdflib
+
+    lang = lang_of(request)
+    g = state.validator.shapes_graph
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    items = []
+    for shape in sorted(set(g.subjects(sh.name, None)), key=str):
+        def text(pred: rdflib.URIRef, shape: rdflib.term.Node = shape) -> str:
+            return next((str(o) for o in g.objects(shape, pred) if getattr(o, "language", None) == lang), "")
+        severity = g.value(shape, sh.severity)
+        path = g.value(shape, sh.path)
+        extra = (str(severity).rsplit("#", 1)[-1] if severity else "") + (" · " + short(str(path)) if path else "")
+        items.append({"name": str(shape).rsplit("#", 1)[-1], "label": text(sh.name), "definition": text(sh.description), "extra": extra})
+    title = "Former (SHACL)" if lang == "sv" else "Shapes (SHACL)"
+    return render(request, "ontology.html", sections=[(title, items)], title=title, ontology="https://w3id.org/mhkg/shapes")
+
+
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request, min_certainty: str = "low", state: ServiceState = Depends(get_state)) -> HTMLResponse:
     if min_certainty not in CERTAINTY:
