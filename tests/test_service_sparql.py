@@ -178,3 +178,26 @@ def test_accept_parser() -> None:
     assert choose("image/png", ["text/csv"]) is None
     assert choose(None, ["text/turtle", "application/n-triples"]) == "text/turtle"
     assert choose("text/csv;q=0", ["text/csv"]) is None
+
+
+@pytest.mark.parametrize("query", [
+    pytest.param("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", id="service"),
+    pytest.param("select * where { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }", id="service-lowercase-silent"),
+    pytest.param("SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }", id="from"),
+    pytest.param("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }", id="from-named"),
+])
+def test_queries_that_would_fetch_remote_data_are_refused(live_server: str, query: str) -> None:
+    code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote(query))
+    assert code == 400 and "never fetch remote data" in body
+
+
+def test_keywords_inside_strings_variables_and_comments_are_fine(live_server: str) -> None:
+    query = 'SELECT ?service ?from WHERE { BIND("SERVICE <x> FROM" AS ?service) BIND(<urn:load> AS ?from) } # SERVICE'
+    code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote(query), headers={"Accept": "application/sparql-results+json"})
+    assert code == 200 and json.loads(body)["results"]["bindings"][0]["service"]["value"] == "SERVICE <x> FROM"
+
+
+def test_overlong_query_is_refused(live_server: str) -> None:
+    query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 100_001
+    code, _, body = fetch(live_server + "/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert code == 400 and "longer than" in body

@@ -226,9 +226,12 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
 
 
 def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
+    from .guard import ForbiddenQueryError, check_query
+
     try:
+        check_query(text)
         rows = state.store.select(text)
-    except QueryError as exc:
+    except (QueryError, ForbiddenQueryError) as exc:
         return [], [], str(exc)
     columns = projection(text) or sorted({k for r in rows for k in r})
     return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None

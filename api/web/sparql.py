@@ -8,6 +8,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from ..config import ID, PREFIXES
 from .deps import ServiceState, get_state
+from .guard import ForbiddenQueryError, check_query
 from .negotiation import GRAPHS, RESULTS, SHORT, choose
 
 router = APIRouter(tags=["SPARQL"])
@@ -85,6 +86,10 @@ def _format(request: Request, offered: list[str]) -> str | None:
 
 
 def _answer(text: str, request: Request, state: ServiceState) -> Response:
+    try:
+        check_query(text)
+    except ForbiddenQueryError as exc:
+        return _error(400, str(exc))
     if not state.embedded:
         return _forward(text, request, state)
     try:
