@@ -59,8 +59,6 @@ def live_server(store: EmbeddedStore) -> Iterator[str]:
     """The service on the bundled knowledge, served by uvicorn on a free loopback port (read-only use)."""
     import socket
     import threading
-    import time
-    import urllib.request
 
     import uvicorn
 
@@ -73,13 +71,24 @@ def live_server(store: EmbeddedStore) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=1):  # noqa: S310 - local test server
-                break
-        except OSError:
-            time.sleep(0.1)
+    assert wait_for(url + "/health"), "the service did not start"
     yield url
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def wait_for(url: str, *, timeout: float = 30, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """Poll ``url`` until it answers (True), the process ``proc`` dies or ``timeout`` passes (False)."""
+    import time
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - local test servers only
+                return True
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                return False
+            time.sleep(0.1)
+    return False

@@ -6,13 +6,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, wait_for
 
 from api.catalogue import QueryRunner, catalogue, get_query
 from api.store import EmbeddedStore, RemoteStore, StoreError
@@ -58,14 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1):  # noqa: S310 - local test server
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    if not wait_for(url + "/query?query=ASK%7B%7D", proc=proc):
         proc.kill()
         pytest.fail("oxigraph server did not start")
     yield url
@@ -151,6 +142,7 @@ def test_service_on_the_oxigraph_server(remote: RemoteStore, store: EmbeddedStor
     assert {m["id"] for m in a["items"]} == {m["id"] for m in b["items"]}
     page = served.get("/id/organisation/trafiknamnden")
     assert page.status_code == 200 and "Fysiska hinder på platser där suicid ofta sker" in page.text
-    answer = served.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?m a mh:Municipality }"},
-                        headers={"Accept": "application/sparql-results+json"})
+    answer = served.get(
+        "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?m a mh:Municipality }"}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert answer.status_code == 200 and answer.json()["results"]["bindings"][0]["n"]["value"] == "26"

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.catalogue import catalogue
 from api.store import EmbeddedStore
 from api.web.main import create_app
+from api.web.negotiation import GRAPHS
 
 ID = "https://w3id.org/mhkg/id/"
 CORPUS = Path(__file__).parent / "data" / "validation"
@@ -154,12 +155,7 @@ def test_accepted_submission_is_written_and_shows_in_the_measures_at_once(writab
     ],
 )
 def test_iris_dereference_by_accept_and_suffix(client: TestClient, accept: str, suffix: str, media: str) -> None:
-    fmt = {
-        "text/turtle": ox.RdfFormat.TURTLE,
-        "application/n-triples": ox.RdfFormat.N_TRIPLES,
-        "application/ld+json": ox.RdfFormat.JSON_LD,
-        "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    }[media]
+    fmt = GRAPHS[media]
     for path in ("/id/organisation/trafiknamnden", "/id/intervention/housing-first", "/id/setting/education", "/ontology"):
         by_accept = client.get(path, headers={"Accept": accept})
         by_suffix = client.get(path + suffix)

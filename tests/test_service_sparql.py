@@ -16,7 +16,7 @@ import pytest
 from SPARQLWrapper import CSV, GET, JSON, POST, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from api.web.negotiation import choose, parse_accept
+from api.web.negotiation import GRAPHS, choose, parse_accept
 
 COUNT = "SELECT (COUNT(?m) AS ?n) WHERE { ?m a <https://w3id.org/mhkg/ontology#Municipality> }"
 CONSTRUCT = (
@@ -105,12 +105,7 @@ def test_curl_get_and_post(live_server: str) -> None:
     ],
 )
 def test_curl_construct_negotiation(live_server: str, accept: str, media: str) -> None:
-    fmt = {
-        "text/turtle": ox.RdfFormat.TURTLE,
-        "application/n-triples": ox.RdfFormat.N_TRIPLES,
-        "application/ld+json": ox.RdfFormat.JSON_LD,
-        "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    }[media]
+    fmt = GRAPHS[media]
     proc = subprocess.run(
         ["curl", "-s", "-D", "-", "-G", f"{live_server}/sparql", "--data-urlencode", f"query={CONSTRUCT}", "-H", f"Accept: {accept}"],
         capture_output=True,
@@ -180,12 +175,15 @@ def test_accept_parser() -> None:
     assert choose("text/csv;q=0", ["text/csv"]) is None
 
 
-@pytest.mark.parametrize("query", [
-    pytest.param("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", id="service"),
-    pytest.param("select * where { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }", id="service-lowercase-silent"),
-    pytest.param("SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }", id="from"),
-    pytest.param("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }", id="from-named"),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", id="service"),
+        pytest.param("select * where { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }", id="service-lowercase-silent"),
+        pytest.param("SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }", id="from"),
+        pytest.param("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }", id="from-named"),
+    ],
+)
 def test_queries_that_would_fetch_remote_data_are_refused(live_server: str, query: str) -> None:
     code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote(query))
     assert code == 400 and "never fetch remote data" in body

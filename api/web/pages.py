@@ -187,8 +187,10 @@ def shapes_page(request: Request, state: ServiceState) -> HTMLResponse:
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     items = []
     for shape in sorted(set(g.subjects(sh.name, None)), key=str):
+
         def text(pred: rdflib.URIRef, shape: rdflib.term.Node = shape) -> str:
             return next((str(o) for o in g.objects(shape, pred) if getattr(o, "language", None) == lang), "")
+
         severity = g.value(shape, sh.severity)
         path = g.value(shape, sh.path)
         extra = (str(severity).rsplit("#", 1)[-1] if severity else "") + (" · " + short(str(path)) if path else "")

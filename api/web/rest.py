@@ -24,6 +24,12 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
+def _or_404(value: T | None, what: str) -> T:
+    if value is None:
+        raise HTTPException(404, f"No {what}")
+    return value
+
+
 def paginate(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
     return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset : offset + limit]}
 
@@ -133,10 +139,7 @@ def list_organisations(
 
 @router.get("/organisations/{org_id}", response_model=OrganisationDetail, summary="An organisation with its responsibilities")
 def get_organisation(org_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    org = data.organisation(state, org_id)
-    if org is None:
-        raise HTTPException(404, f"No organisation {org_id!r}")
-    return org
+    return _or_404(data.organisation(state, org_id), f"organisation {org_id!r}")
 
 
 @router.get("/organisations/{org_id}/measures", response_model=Page[Measure], summary="An organisation's evidence-backed measures")
@@ -175,10 +178,7 @@ def list_interventions(state: ServiceState = Depends(get_state), offset: int = Q
 
 @router.get("/interventions/{iv_id}", response_model=InterventionDetail, summary="An intervention with its evidence")
 def get_intervention(iv_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    iv = data.intervention(state, iv_id)
-    if iv is None:
-        raise HTTPException(404, f"No intervention {iv_id!r}")
-    return iv
+    return _or_404(data.intervention(state, iv_id), f"intervention {iv_id!r}")
 
 
 @router.get("/evidence", response_model=Page[Resource], summary="Evidence entries")
