@@ -167,6 +167,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import write_all
+
+    store = _store(args)
+    written = write_all(args.kind, store, QueryRunner(store), Path(args.out), org=args.org, intervention=args.intervention, lang=args.lang, progress=_progress)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mhkg", description="Mental Health Knowledge Graph: build, check and query.")
     p.add_argument("--version", action="version", version=f"mhkg {__version__}")
@@ -196,6 +206,14 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--endpoint", help="serve a SPARQL 1.1 server's data instead of the embedded store (or MHKG_ENDPOINT)")
     sv.set_defaults(func=cmd_serve)
+    an = sub.add_parser("analyze", help="graph analysis: gap maps, collaboration network, leverage points, justifications, indicators")
+    an.add_argument("kind", choices=["gaps", "network", "leverage", "explain", "indicators"])
+    an.add_argument("--out", default="build/analysis", help="folder for CSV, JSON, PNG and SVG (default: build/analysis)")
+    an.add_argument("--org", help="explain: the organisation IRI")
+    an.add_argument("--intervention", help="explain: the intervention IRI")
+    an.add_argument("--lang", choices=["sv", "en"], default="sv")
+    an.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint to use instead of the embedded store")
+    an.set_defaults(func=cmd_analyze)
     pu = sub.add_parser("push", help="load the build into a remote store (replaces its default graph)")
     pu.add_argument("--endpoint", required=True, help="the server's query endpoint or root, e.g. http://localhost:7878")
     pu.set_defaults(func=cmd_push)

@@ -241,14 +241,9 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
 
 
 def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:
-    rows = state.runner.run("evidence-gaps", {"min_certainty": min_certainty})
-    settings, stages, cells = [], [], {}
-    for r in rows:
-        s, st = r["setting"].value, r["stage"].value
-        if s not in settings:
-            settings.append(s)
-        if st not in stages:
-            stages.append(st)
-        best = _v(r, "best_rank")
-        cells[(s, st)] = {"entries": int(r["entries"].value), "best": CERTAINTY.get(int(best)) if best else None}
-    return {"settings": settings, "stages": stages, "cells": cells, "names": labels(state, settings + stages), "min_certainty": min_certainty}
+    """The settings × life-stages gap map (api.analysis.setting_stage_gaps), shaped for the page."""
+    from ..analysis import setting_stage_gaps
+
+    m = setting_stage_gaps(state.runner, state.store, min_certainty=min_certainty)
+    cells = {k: {"entries": n, "best": CERTAINTY.get(best) if best else None} for k, (n, best) in m.cells.items()}
+    return {"settings": m.rows, "stages": m.columns, "cells": cells, "names": labels(state, m.rows + m.columns), "min_certainty": min_certainty}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ..catalogue import catalogue, get_query, projection
@@ -92,6 +92,8 @@ def organisation_page(request: Request, state: ServiceState, org_id: str) -> HTM
     groups = data.measure_details(state, org_id)
     names = data.labels(state, [k for pair in groups for k in pair])
     srcs = data.sources_info(state, [s for items in groups.values() for m in items for s in m["sources"]])
+    entry_ids = [e for items in groups.values() for m in items for e in m["entries"]]
+    names.update(data.labels(state, entry_ids))
     return render(request, "organisation.html", org=org, groups=groups, names=names, sources=srcs)
 
 
@@ -197,6 +199,61 @@ def shapes_page(request: Request, state: ServiceState) -> HTMLResponse:
         items.append({"name": str(shape).rsplit("#", 1)[-1], "label": text(sh.name), "definition": text(sh.description), "extra": extra})
     title = "Former (SHACL)" if lang == "sv" else "Shapes (SHACL)"
     return render(request, "ontology.html", sections=[(title, items)], title=title, ontology="https://w3id.org/mhkg/shapes")
+
+
+def _network(state: ServiceState) -> dict[str, Any]:
+    """The collaboration network and its picture, computed once per data version."""
+    import tempfile
+
+    from ..analysis import collaboration_network, communities, draw_network, municipality_partners
+
+    version = state.store.data_version()
+    cached = getattr(state, "_network", None)
+    if cached and cached["version"] == version:
+        return cached
+    g = collaboration_network(state.store)
+    parts = communities(g)
+    with tempfile.TemporaryDirectory() as tmp:
+        files, overlaps = draw_network(g, parts, Path(tmp) / "network")
+        svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
+    cached = {"version": version, "graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": municipality_partners(state.store)}
+    state._network = cached  # type: ignore[attr-defined]
+    return cached
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network_page(request: Request, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    net = _network(state)
+    g = net["graph"]
+    groups = [[g.nodes[n]["label"] for n in part] for part in net["communities"]]
+    names = data.labels(
+        state,
+        list(net["partners"])
+        + [p["organisation"] for ps in net["partners"].values() for p in ps]
+        + [x for ps in net["partners"].values() for p in ps for pair in p["shared"] for x in pair],
+    )
+    return render(request, "network.html", groups=groups, partners=net["partners"], names=names)
+
+
+@router.get("/network.svg")
+def network_svg(state: ServiceState = Depends(get_state)) -> Response:
+    return Response(_network(state)["svg"], media_type="image/svg+xml")
+
+
+@router.get("/explain/{org_id}/{iv_id}.svg")
+def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_state)) -> Response:
+    import tempfile
+
+    from ..analysis import draw_explanation, explain
+    from ..analysis import labels as all_labels
+
+    paths = explain(state.store, state.runner, ID + "organisation/" + org_id, ID + "intervention/" + iv_id)
+    if not paths:
+        raise HTTPException(404, "Not a measure of this organisation")
+    with tempfile.TemporaryDirectory() as tmp:
+        files = draw_explanation(paths, all_labels(state.store, "sv"), Path(tmp) / "explanation")
+        svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
+    return Response(svg, media_type="image/svg+xml")
 
 
 @router.get("/gaps", response_class=HTMLResponse)
