@@ -231,6 +231,11 @@ def test_curation_page_shows_the_violation(client: TestClient) -> None:
     assert "Syntaxfel (rad 2" in syntax.text
 
 
+def test_strategy_page_shows_indicator_coverage(client: TestClient) -> None:
+    text = client.get("/strategy").text
+    assert "Indikatorer för uppföljning" in text and "Socialstyrelsen" in text and "saknas" in text
+
+
 def test_briefing_lists_measures_with_numbered_references(client: TestClient) -> None:
     text = client.get("/briefing/trafiknamnden").text
     assert "Pirkis" in text and "[1]" in text and 'media="print"' in text

@@ -281,7 +281,16 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
         unit = "miljarder kronor" if lang == "sv" else "billion SEK"
         year = f" ({c['year'].value})" if "year" in c else ""
         costs.append(f"{amount} {unit}{year}: {c['label_en'].value}" + (f" [{c['reference'].value}]" if "reference" in c else ""))
-    return render(request, "strategy.html", schemes=list(schemes.items()), target=target[0]["d"].value if target else "", costs=costs)
+    from ..analysis import indicator_coverage
+
+    return render(
+        request,
+        "strategy.html",
+        schemes=list(schemes.items()),
+        target=target[0]["d"].value if target else "",
+        costs=costs,
+        indicators=indicator_coverage(state.store, lang=lang),
+    )
 
 
 def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
