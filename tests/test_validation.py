@@ -193,3 +193,19 @@ def test_validate_command_strict_and_exit_codes(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"{broken}:3:1: syntax error" in proc.stderr
     assert run_cli("validate", str(tmp_path / "missing.ttl")).returncode == 2
+
+
+def test_every_shape_has_name_description_and_message_in_both_languages(validator: ShaclValidator) -> None:
+    g = validator.shapes_graph
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    shapes = set(g.subjects(rdflib.RDF.type, sh.NodeShape)) | set(g.subjects(rdflib.RDF.type, sh.PropertyShape))
+    shapes |= set(g.objects(None, sh.property)) | set(g.objects(None, sh.node)) | set(g.objects(None, sh.qualifiedValueShape))
+    shapes |= set(g.subjects(rdflib.RDF.type, sh.SPARQLConstraint))
+    assert len(shapes) > 100
+    for shape in shapes:
+        assert isinstance(shape, rdflib.URIRef), f"a shape without an IRI: {shape}"
+        for pred in (sh.name, sh.description, sh.message):
+            langs = {o.language for o in g.objects(shape, pred)}
+            assert {"sv", "en"} <= langs, f"{shape} lacks {pred} in sv/en"
+    for prop in set(g.subjects(rdflib.RDF.type, sh.PropertyShape)):
+        assert g.value(prop, sh.severity) is not None, f"{prop} states no severity"
