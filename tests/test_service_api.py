@@ -140,6 +140,9 @@ def test_accepted_submission_is_written_and_shows_in_the_measures_at_once(writab
     assert path.exists() and not list(path.parent.glob(".*.tmp"))
     after = {m["id"] for m in client.get("/api/v1/organisations/trafiknamnden/measures").json()["items"]}
     assert after == before | {"school-sel"}
+    iri = "https://w3id.org/mhkg/id/evidence/test-valid-entry"
+    seen = client.get("/sparql", params={"query": f"ASK {{ <{iri}> a mh:EvidenceEntry }}"}, headers={"Accept": "application/sparql-results+json"})
+    assert seen.json()["boolean"] is True  # the query workers serve the new content too
     again = client.post("/api/v1/evidence", content=text.encode(), headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"})
     assert again.status_code == 409
 

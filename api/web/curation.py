@@ -146,7 +146,7 @@ async def submit(request: Request, state: ServiceState = Depends(get_state), aut
         try:
             state.store.add_triples(triples)
             materialise(state.store)
-        except Exception:
+        except BaseException:  # roll back the file whatever stopped the store update, then re-raise
             path.unlink(missing_ok=True)
             raise
         context(state).triples += triples

@@ -25,6 +25,9 @@ class ServiceState:
     runner: QueryRunner = field(init=False)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _validator: Any = None
+    _executor: Any = None
+    query_timeout: float = field(default_factory=lambda: float(os.environ.get("MHKG_QUERY_TIMEOUT", "10")))
+    query_workers: int = field(default_factory=lambda: int(os.environ.get("MHKG_QUERY_WORKERS", "2")))
 
     def __post_init__(self) -> None:
         self.runner = QueryRunner(self.store, root=self.root)
@@ -36,6 +39,20 @@ class ServiceState:
 
             self._validator = ShaclValidator(self.root)
         return self._validator
+
+    @property
+    def executor(self) -> Any:
+        """Worker processes for public queries (started on first use)."""
+        if self._executor is None:
+            from .executor import QueryExecutor
+
+            self._executor = QueryExecutor(self.store, workers=self.query_workers, timeout=self.query_timeout)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
 
     @property
     def embedded(self) -> bool:

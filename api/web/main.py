@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,7 +27,14 @@ def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path |
         from ..store import open_store
 
         store = open_store()  # type: ignore[assignment]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.mhkg.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Mental Health Knowledge Graph",
         version=__version__,
         description="Region Stockholm's mental-health strategy and its evidence: SPARQL 1.1 endpoint, REST API, linked data and pages.",

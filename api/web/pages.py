@@ -294,15 +294,37 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
 
 
 def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
+    """Run a researcher's query the way /sparql does: guarded, in a worker, with the timeout."""
+    import json
+
+    from .executor import QueryBusyError, QueryTimeoutError
     from .guard import ForbiddenQueryError, check_query
 
     try:
         check_query(text)
-        rows = state.store.select(text)
-    except (QueryError, ForbiddenQueryError) as exc:
+        if not state.embedded:
+            rows = state.store.select(text)
+            columns = projection(text) or sorted({k for r in rows for k in r})
+            return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None
+        answer = state.executor.run(text, results_format="application/sparql-results+json", graph_format="application/n-triples")
+    except (QueryError, ForbiddenQueryError, QueryTimeoutError, QueryBusyError) as exc:
         return [], [], str(exc)
-    columns = projection(text) or sorted({k for r in rows for k in r})
-    return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None
+    if answer.kind in ("syntax", "error"):
+        return [], [], answer.body.decode()
+    if answer.kind == "graph":
+        import pyoxigraph as ox
+
+        triples = list(ox.parse(input=answer.body, format=ox.RdfFormat.N_TRIPLES))
+        return (
+            ["subject", "predicate", "object"],
+            [{"subject": short(q.subject.value), "predicate": short(q.predicate.value), "object": short(q.object.value)} for q in triples],
+            None,
+        )
+    data = json.loads(answer.body)
+    if "boolean" in data:
+        return ["boolean"], [{"boolean": str(data["boolean"]).lower()}], None
+    columns = data["head"]["vars"]
+    return columns, [{k: short(v["value"]) for k, v in b.items()} for b in data["results"]["bindings"]], None
 
 
 @router.get("/query", response_class=HTMLResponse)

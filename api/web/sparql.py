@@ -6,8 +6,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from ..config import ID, PREFIXES
+from ..config import ID
 from .deps import ServiceState, get_state
+from .executor import QueryBusyError, QueryTimeoutError
 from .guard import ForbiddenQueryError, check_query
 from .negotiation import GRAPHS, RESULTS, SHORT, choose
 
@@ -92,23 +93,29 @@ def _answer(text: str, request: Request, state: ServiceState) -> Response:
         return _error(400, str(exc))
     if not state.embedded:
         return _forward(text, request, state)
+    results_media = _format(request, list(RESULTS))
+    graph_media = _format(request, list(GRAPHS))
+    if results_media is None and graph_media is None:
+        return _error(406, "Not acceptable: " + ", ".join(list(RESULTS) + list(GRAPHS)))
     try:
-        result = state.store.native.query(text, prefixes=PREFIXES)
-    except SyntaxError as exc:
-        return _error(400, f"Malformed query: {exc}")
-    except OSError as exc:  # evaluation errors raised by pyoxigraph
-        return _error(400, f"Query evaluation failed: {exc}")
-    if isinstance(result, ox.QueryTriples):
-        media = _format(request, list(GRAPHS))
-        if media is None:
-            return _error(406, "Not acceptable: " + ", ".join(GRAPHS))
-        body = ox.serialize(list(result), format=GRAPHS[media], prefixes=PREFIXES if media == "text/turtle" else None)
-        return Response(body, media_type=media)
-    media = _format(request, list(RESULTS))
-    if media is None:
-        return _error(406, "Not acceptable: " + ", ".join(RESULTS))
-    body = result.serialize(format=RESULTS[media])
-    return Response(body, media_type=media if not media.startswith("text/") else media + "; charset=utf-8")
+        answer = state.executor.run(
+            text,
+            results_format=RESULTS[results_media or "application/sparql-results+json"].media_type,
+            graph_format=GRAPHS[graph_media or "text/turtle"].media_type,
+        )
+    except QueryTimeoutError as exc:
+        return _error(503, str(exc))
+    except QueryBusyError as exc:
+        return _error(503, str(exc))
+    if answer.kind == "syntax":
+        return _error(400, f"Malformed query: {answer.body.decode()}")
+    if answer.kind == "error":
+        return _error(400, f"Query evaluation failed: {answer.body.decode()}")
+    chosen = graph_media if answer.kind == "graph" else results_media
+    if chosen is None:
+        offered = GRAPHS if answer.kind == "graph" else RESULTS
+        return _error(406, "Not acceptable: " + ", ".join(offered))
+    return Response(answer.body, media_type=chosen if not chosen.startswith("text/") else chosen + "; charset=utf-8")
 
 
 def _forward(text: str, request: Request, state: ServiceState) -> Response:
