@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..errors import MhkgError
 from ..store import EmbeddedStore, RemoteStore
 from . import curation, linked_data, pages, rest, sparql
 from .deps import ServiceState
+from .middleware import AccessLogMiddleware, BodyLimitMiddleware, ReadOnlyCorsMiddleware
 
 
 def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path | None = None, token: str | None = None) -> FastAPI:
@@ -45,10 +48,23 @@ def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path |
     app.state.mhkg = state
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
-    @app.get("/health", tags=["Operations"], summary="Liveness")
+    @app.get("/health", tags=["Operations"], summary="Liveness: the process answers")
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    @app.get("/ready", tags=["Operations"], summary="Readiness: the store answers and holds the knowledge graph", responses={503: {"description": "Not ready"}})
+    def ready() -> JSONResponse:
+        try:
+            triples = state.store.count()
+        except (OSError, MhkgError) as exc:
+            return JSONResponse({"status": "not ready", "reason": str(exc)}, status_code=503)
+        if triples == 0:
+            return JSONResponse({"status": "not ready", "reason": "the store is empty"}, status_code=503)
+        return JSONResponse({"status": "ready", "triples": triples, "data_version": state.store.data_version()})
+
+    app.add_middleware(ReadOnlyCorsMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(AccessLogMiddleware)
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(rest.catalogue_router())
