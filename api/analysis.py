@@ -30,6 +30,14 @@ def _quiet(_: str) -> None:
     pass
 
 
+LIFE_COURSE = [ID + f"life-stage/{s}" for s in ("children", "young-people", "adults", "older-people")]
+
+
+def life_course_order(stages: list[str]) -> list[str]:
+    """Life stages in life-course order (children, young people, adults, older people)."""
+    return sorted(stages, key=lambda s: LIFE_COURSE.index(s) if s in LIFE_COURSE else len(LIFE_COURSE))
+
+
 def _slug(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
@@ -144,8 +152,7 @@ def setting_stage_gaps(runner: QueryRunner, store: Any, *, min_certainty: str = 
         stages += [st] if st not in stages else []
         best = r.get("best_rank")
         cells[(s, st)] = (int(r["entries"].value), int(best.value) if best is not None else None)
-    order = [ID + f"life-stage/{s}" for s in ("children", "young-people", "adults", "older-people")]
-    stages.sort(key=lambda s: order.index(s) if s in order else len(order))
+    stages = life_course_order(stages)
     title = "Evidens per vardagsmiljö och livsskede" if lang == "sv" else "Evidence per setting and life stage"
     return Matrix(title, settings, stages, cells, labels(store, lang))
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from ..analysis import life_course_order
 from ..catalogue import catalogue, get_query, projection
 from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from ..errors import QueryError
@@ -35,14 +36,6 @@ def short(iri: str) -> str:
     return iri
 
 
-STAGE_ORDER = [ID + f"life-stage/{s}" for s in ("children", "young-people", "adults", "older-people")]
-
-
-def ordered_stages(stages: list[str]) -> list[str]:
-    """Life stages in life-course order."""
-    return sorted(stages, key=lambda s: STAGE_ORDER.index(s) if s in STAGE_ORDER else len(STAGE_ORDER))
-
-
 def label(names: dict[str, str], lang: str) -> str:
     return names.get(lang) or names.get("en") or names.get("sv") or names.get("") or ""
 
@@ -61,7 +54,7 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
         "short_id": data.slug,
         "certainty_label": lambda c: (CERTAINTY.get(c, (c, c))[1 if lang == "en" else 0]) if c else "",
         "citation": data.citation,
-        "ordered_stages": ordered_stages,
+        "ordered_stages": life_course_order,
         "local": lambda iri: iri.replace("https://w3id.org/mhkg", "", 1),
     }
     return templates.TemplateResponse(request, template, {**helpers, **context})
