@@ -209,6 +209,8 @@ def test_pages_are_swedish_by_default_with_an_english_switch(client: TestClient)
 def test_every_page_renders_accessibly(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    title = r.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title, f"markup inside <title>: {title[:80]}"
     assert "<main" in r.text and '<a class="skip"' in r.text and "<script" not in r.text
 
 
