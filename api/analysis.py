@@ -205,6 +205,13 @@ def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
         frameon=False,
     )
     fig.tight_layout()
+    return _save_figure(fig, path_stem)
+
+
+def _save_figure(fig: Any, path_stem: Path) -> list[Path]:
+    """Write a figure as PNG and SVG next to ``path_stem`` and close it."""
+    import matplotlib.pyplot as plt
+
     out = []
     for suffix in (".png", ".svg"):
         p = path_stem.with_suffix(suffix)
@@ -313,13 +320,7 @@ def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path) -> tuple[
     ax.set_title("Vilka delar ansvar för samma vardagsmiljö och livsskede?")
     ax.axis("off")
     fig.tight_layout()
-    out = []
-    for suffix in (".png", ".svg"):
-        p = path_stem.with_suffix(suffix)
-        fig.savefig(p, dpi=150, bbox_inches="tight")
-        out.append(p)
-    plt.close(fig)
-    return out, overlaps
+    return _save_figure(fig, path_stem), overlaps
 
 
 def overlapping_pairs(texts: list[Any]) -> int:
@@ -479,13 +480,7 @@ def draw_explanation(paths: list[dict[str, Any]], names: dict[str, str], path_st
     ax.set_ylim(-max(len(ns) for ns in layers.values()) + 0.3, 1.4)
     ax.axis("off")
     fig.tight_layout()
-    out = []
-    for suffix in (".png", ".svg"):
-        p = path_stem.with_suffix(suffix)
-        fig.savefig(p, dpi=150, bbox_inches="tight")
-        out.append(p)
-    plt.close(fig)
-    return out
+    return _save_figure(fig, path_stem)
 
 
 # ------------------------------------------------------------------------------ indicators

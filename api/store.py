@@ -27,13 +27,6 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 VERSION_NODE = ox.NamedNode(ID + "dataset/mhkg")
 VERSION_PRED = ox.NamedNode(VOCAB + "dataVersion")
 
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-
 
 class StoreError(MhkgError):
     """The store could not be read or written (e.g. a remote endpoint is unreachable)."""

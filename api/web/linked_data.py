@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
-from ..config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, VOCAB
+from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from .deps import ServiceState, get_state
 from .negotiation import GRAPHS, choose
 
@@ -97,10 +95,3 @@ def resource(path: str, request: Request, state: ServiceState = Depends(get_stat
     if not triples:
         raise HTTPException(404, f"No resource {iri}")
     return rdf_response(triples, media)
-
-
-def base_redirect() -> str:
-    return BASE_IRI
-
-
-__all__ = ["router", "json", "HTMLResponse"]
