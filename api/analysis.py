@@ -288,6 +288,18 @@ def municipality_partners(store: Any) -> dict[str, list[dict[str, Any]]]:
     return {m: [{"organisation": o, "shared": sorted(p)} for o, p in sorted(orgs.items())] for m, orgs in sorted(out.items())}
 
 
+def network_data(store: Any, g: nx.Graph, parts: list[list[str]]) -> dict[str, Any]:
+    """The network as JSON-ready data: nodes (with members and community), weighted edges, communities and
+    each municipality's regional partners."""
+    community = {n: i for i, p in enumerate(parts) for n in p}
+    return {
+        "nodes": [{"id": n, "label": d["label"], "members": d["members"], "community": community[n]} for n, d in g.nodes(data=True)],
+        "edges": [{"source": a, "target": b, "weight": d["weight"]} for a, b, d in g.edges(data=True)],
+        "communities": parts,
+        "municipality_partners": municipality_partners(store),
+    }
+
+
 def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path) -> tuple[list[Path], int]:
     """The collaboration network, nodes coloured by community, labels placed beside the nodes; PNG and SVG.
 
@@ -541,15 +553,7 @@ def write_all(
         g = collaboration_network(store)
         parts = communities(g)
         progress(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges, {len(parts)} communities; drawing")
-        data = {
-            "nodes": [
-                {"id": n, **{k: v for k, v in d.items() if k != "pairs"}, "community": next(i for i, p in enumerate(parts) if n in p)}
-                for n, d in g.nodes(data=True)
-            ],
-            "edges": [{"source": a, "target": b, "weight": d["weight"]} for a, b, d in g.edges(data=True)],
-            "communities": parts,
-            "municipality_partners": municipality_partners(store),
-        }
+        data = network_data(store, g, parts)
         save("network.json", json.dumps(data, indent=2, ensure_ascii=False))
         files, overlaps = draw_network(g, parts, out / "network")
         written += files

@@ -267,16 +267,10 @@ def get_gaps(state: ServiceState = Depends(get_state), min_certainty: str = Quer
 
 @router.get("/network", summary="The collaboration network: organisations sharing a setting and life stage, with communities")
 def get_network(state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    from ..analysis import collaboration_network, communities, municipality_partners
+    from ..analysis import collaboration_network, communities, network_data
 
     g = collaboration_network(state.store)
-    parts = communities(g)
-    return {
-        "nodes": [{"id": n, "label": d["label"], "members": d["members"]} for n, d in g.nodes(data=True)],
-        "edges": [{"source": a, "target": b, "weight": d["weight"]} for a, b, d in g.edges(data=True)],
-        "communities": parts,
-        "municipality_partners": municipality_partners(state.store),
-    }
+    return network_data(state.store, g, communities(g))
 
 
 @router.get("/stats", summary="Counts per class and concept scheme, cost figures, cited sources")
