@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,37 +22,6 @@ TOKEN = "secret-token-never-logged"  # noqa: S105 - a test token
 @pytest.fixture(scope="module")
 def client(store: EmbeddedStore) -> TestClient:
     return TestClient(create_app(store, token=TOKEN))
-
-
-@pytest.fixture()
-def listener() -> Iterator[tuple[int, list[bytes]]]:
-    """A TCP listener on loopback that records every connection it gets (it must get none)."""
-    received: list[bytes] = []
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(5)
-    srv.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    received.append(conn.recv(4096))
-                except OSError:
-                    received.append(b"")
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    yield srv.getsockname()[1], received
-    stop.set()
-    t.join(timeout=2)
-    srv.close()
 
 
 def test_ready_and_health(client: TestClient) -> None:

@@ -1,19 +1,23 @@
-"""A runaway public query is really stopped: 503 with a message, never a truncated 200, and the
-service keeps answering meanwhile."""
+"""Limits of the public SPARQL endpoint: a runaway query is really stopped (503 with a message, never
+a truncated 200) while the service keeps answering; answers beyond the row cap are refused, not cut;
+and no query ever reaches outside the store (a loopback listener must receive nothing)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import pyoxigraph as ox
 import pytest
 import uvicorn
 from conftest import wait_for
+from fastapi.testclient import TestClient
 
 from api.store import EmbeddedStore
 from api.web.main import create_app
@@ -79,3 +83,125 @@ def test_query_page_is_limited_too(limited_server: str) -> None:
     with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
         page = resp.read().decode()
     assert time.monotonic() - start < 10 and "was stopped" in page
+
+
+# ---------------------------------------------------------------------------- row caps
+CAP = 20
+MUNICIPALITIES = "SELECT ?m WHERE { ?m a mh:Municipality }"  # 26 rows
+COUNTERS = {
+    "application/sparql-results+json": lambda body: len(json.loads(body)["results"]["bindings"]),
+    "application/sparql-results+xml": lambda body: body.count("<result>"),
+    "text/csv": lambda body: len(body.strip().splitlines()) - 1,
+    "text/tab-separated-values": lambda body: len(body.strip().splitlines()) - 1,
+}
+
+
+@pytest.fixture(scope="module")
+def capped(store: EmbeddedStore) -> Iterator[TestClient]:
+    app = create_app(store)
+    app.state.mhkg.max_rows = CAP
+    yield TestClient(app)
+    app.state.mhkg.close()
+
+
+@pytest.mark.parametrize("accept", list(COUNTERS))
+def test_answers_beyond_the_row_cap_are_refused_not_truncated(capped: TestClient, accept: str) -> None:
+    over = capped.get("/sparql", params={"query": MUNICIPALITIES}, headers={"Accept": accept})
+    assert over.status_code == 400 and f"more than {CAP} rows" in over.text and "LIMIT" in over.text and "/dataset.nt" in over.text
+    within = capped.get("/sparql", params={"query": MUNICIPALITIES + f" LIMIT {CAP}"}, headers={"Accept": accept})
+    assert within.status_code == 200 and within.headers["content-type"].startswith(accept)
+    assert COUNTERS[accept](within.text) == CAP
+
+
+def test_construct_is_capped_too(capped: TestClient) -> None:
+    construct = "CONSTRUCT { ?m a mh:Municipality } WHERE { ?m a mh:Municipality }"
+    assert capped.get("/sparql", params={"query": construct}, headers={"Accept": "text/turtle"}).status_code == 400
+    within = capped.get("/sparql", params={"query": construct + f" LIMIT {CAP}"}, headers={"Accept": "application/n-triples"})
+    assert within.status_code == 200 and len(list(ox.parse(within.content, format=ox.RdfFormat.N_TRIPLES))) == CAP
+
+
+def test_the_cap_stops_evaluation_early(capped: TestClient) -> None:
+    """A cross product of the whole graph with itself (~10^9 rows) is refused at row CAP + 1, long before the timeout."""
+    start = time.monotonic()
+    r = capped.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"})
+    assert r.status_code == 400 and f"more than {CAP} rows" in r.text
+    assert time.monotonic() - start < capped.app.state.mhkg.query_timeout
+
+
+def test_typed_and_tagged_terms_survive_the_capped_serialisation(capped: TestClient, store: EmbeddedStore) -> None:
+    query = "SELECT ?c ?l ?n WHERE { ?c a mh:CostEstimate ; rdfs:label ?l . OPTIONAL { ?c mh:amount ?n } } ORDER BY ?c ?l LIMIT 10"
+    got = capped.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    expected = json.loads(store.results_json(query))["results"]["bindings"]
+    assert got == expected and any("xml:lang" in b["l"] for b in got)
+
+
+def test_the_whole_dataset_is_a_download(capped: TestClient, store: EmbeddedStore) -> None:
+    dump = capped.get("/dataset.nt")
+    assert dump.status_code == 200 and dump.headers["content-type"].startswith("application/n-triples")
+    assert len(set(ox.parse(dump.content, format=ox.RdfFormat.N_TRIPLES))) == store.count()
+    description = capped.get("/sparql", headers={"Accept": "text/turtle"}).text
+    assert "void:dataDump" in description and "/dataset.nt>" in description
+    assert capped.get("/dataset.exe").status_code == 404
+
+
+# ---------------------------------------------------------------------------- no outbound requests
+OUTBOUND = [
+    pytest.param("SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", id="service"),
+    pytest.param("SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", id="service-silent"),
+    pytest.param("SELECT * WHERE {{ ?x ?y ?z . service <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}", id="service-lowercase"),
+    pytest.param("SELECT * FROM <http://127.0.0.1:{port}/data.ttl> WHERE {{ ?s ?p ?o }}", id="from"),
+    pytest.param("SELECT * FROM NAMED <http://127.0.0.1:{port}/g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", id="from-named"),
+    pytest.param("LOAD <http://127.0.0.1:{port}/data.ttl>", id="load"),
+]
+
+
+@pytest.mark.parametrize("template", OUTBOUND)
+def test_queries_never_reach_out(capped: TestClient, listener: tuple[int, list[bytes]], template: str) -> None:
+    port, received = listener
+    text = template.format(port=port)
+    answers = [
+        capped.get("/sparql", params={"query": text}),
+        capped.post("/sparql", data={"query": text}),
+        capped.post("/sparql", content=text, headers={"Content-Type": "application/sparql-query"}),
+    ]
+    assert [a.status_code for a in answers] == [400, 400, 400], [a.text for a in answers]
+    assert all("never fetch remote data" in a.text or "read-only" in a.text for a in answers)
+    page = capped.post("/query", data={"query": text})
+    assert page.status_code == 200 and "never fetch remote data" in page.text
+    time.sleep(0.5)
+    assert received == []
+
+
+@pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
+def test_protocol_dataset_parameters_are_refused(capped: TestClient, listener: tuple[int, list[bytes]], param: str) -> None:
+    port, received = listener
+    params = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1", param: f"http://127.0.0.1:{port}/g"}
+    assert capped.get("/sparql", params=params).status_code == 400
+    assert capped.post("/sparql", data=params).status_code == 400
+    time.sleep(0.3)
+    assert received == []
+
+
+def test_control_the_unguarded_engine_does_fetch(store: EmbeddedStore, listener: tuple[int, list[bytes]]) -> None:
+    """Without the guard, the query engine itself calls the SERVICE: the listener above is a real witness."""
+    port, received = listener
+    app = create_app(store)
+    try:
+        answer = app.state.mhkg.executor.run(
+            f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+            results_format="application/sparql-results+json",
+            graph_format="text/turtle",
+        )
+    finally:
+        app.state.mhkg.close()
+    assert answer.kind == "error"
+    assert wait_until(lambda: bool(received)) and received[0].startswith(b"POST /sparql")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

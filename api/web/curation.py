@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 import os
 import re
 import tempfile
@@ -11,6 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ..build import materialise
@@ -21,6 +24,7 @@ from ..store import EmbeddedStore
 from ..validation import ValidationReport
 from .deps import ServiceState, get_state
 
+log = logging.getLogger("mhkg.curation")
 router = APIRouter(prefix="/api/v1", tags=["Curation"])
 FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD, "application/n-triples": ox.RdfFormat.N_TRIPLES}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -77,7 +81,8 @@ def validate_triples(state: ServiceState, triples: list[ox.Triple]) -> Validatio
 )
 async def validate(request: Request, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     triples = parse_body(await request.body(), request.headers.get("content-type"))
-    return validate_triples(state, triples).to_dict()
+    report = await run_in_threadpool(validate_triples, state, triples)  # CPU work off the event loop
+    return report.to_dict()
 
 
 def check_token(state: ServiceState, authorization: str | None) -> None:
@@ -90,22 +95,44 @@ def check_token(state: ServiceState, authorization: str | None) -> None:
         raise HTTPException(403, "The token is not valid for submissions.")
 
 
+TEMPORARY = ".*.tmp"  # write_atomically's temporary files: never loaded, removed at start-up
+
+
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename; a new file only (no overwrite)."""
+    """Write a new file completely or not at all: temporary file, fsync, link into place, fsync the folder.
+
+    The link (not a rename) fails if the file exists, so an entry is never overwritten. A crash
+    leaves at most a hidden ``.<name>.*.tmp`` file, which is not knowledge (loaders read ``.ttl``)
+    and is removed by :func:`remove_temporaries` at the next start.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.link(tmp, path)  # fails if the file exists: never overwrites an entry
+        os.link(tmp, path)  # atomic, and fails if the file exists: never overwrites an entry
     finally:
         Path(tmp).unlink(missing_ok=True)
-    dirfd = os.open(path.parent, os.O_RDONLY)
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    dirfd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dirfd)
     finally:
         os.close(dirfd)
+
+
+def remove_temporaries(root: Path) -> list[Path]:
+    """Remove what an interrupted write left behind (run at start-up, before anything is written)."""
+    folder = root / "evidence" / "entries"
+    stale = sorted(folder.glob(TEMPORARY)) if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+        log.warning("removed %s, left by an interrupted submission", path)
+    return stale
 
 
 @router.post(
@@ -125,6 +152,18 @@ async def submit(request: Request, state: ServiceState = Depends(get_state), aut
     if not state.embedded:
         raise HTTPException(409, "Submissions need the embedded store; this service reads a remote endpoint.")
     triples = parse_body(await request.body(), request.headers.get("content-type"))
+    # Submissions are written one at a time. Waiting requests poll the lock instead of blocking a
+    # worker thread each, so a burst of submissions never starves the readers of threads.
+    while not state.write_lock.acquire(blocking=False):
+        await asyncio.sleep(0.005)
+    try:
+        return await run_in_threadpool(_submit_locked, state, triples)
+    finally:
+        state.write_lock.release()
+
+
+def _submit_locked(state: ServiceState, triples: list[ox.Triple]) -> JSONResponse:
+    """Check, validate, write and load one entry; the caller holds ``state.write_lock``."""
     entries = {t.subject.value for t in triples if t.predicate.value == RDF_TYPE and t.object.value == VOCAB + "EvidenceEntry"}
     if len(entries) != 1:
         raise HTTPException(422, "Submit exactly one mh:EvidenceEntry.")
@@ -135,19 +174,19 @@ async def submit(request: Request, state: ServiceState = Depends(get_state), aut
     if not SLUG.match(slug):
         raise HTTPException(422, f"The entry's IRI must be {ID}evidence/<slug> with a lowercase slug.")
     path = state.root / "evidence" / "entries" / f"{slug}.ttl"
-    with state.write_lock:
-        if path.exists() or state.store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
-            raise HTTPException(409, f"The entry {iri} already exists.")
-        report = validate_triples(state, triples)
-        if not report.conforms:
-            return JSONResponse(report.to_dict(), status_code=422)
-        body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        write_atomically(path, b"# Submitted through the API; validated against shapes/ before it was written.\n" + body)
-        try:
-            state.store.add_triples(triples)
-            materialise(state.store)
-        except BaseException:  # roll back the file whatever stopped the store update, then re-raise
-            path.unlink(missing_ok=True)
-            raise
-        context(state).triples += triples
+    if path.exists() or state.store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
+        raise HTTPException(409, f"The entry {iri} already exists.")
+    report = validate_triples(state, triples)
+    if not report.conforms:
+        return JSONResponse(report.to_dict(), status_code=422)
+    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    write_atomically(path, b"# Submitted through the API; validated against shapes/ before it was written.\n" + body)
+    try:
+        state.store.add_triples(triples)
+        materialise(state.store)
+    except BaseException:  # roll back the file whatever stopped the store update, then re-raise
+        path.unlink(missing_ok=True)
+        _fsync_folder(path.parent)
+        raise
+    context(state).triples += triples
     return JSONResponse({"iri": iri, "file": f"evidence/entries/{slug}.ttl", "report": report.to_dict()}, status_code=201)

@@ -28,6 +28,7 @@ class ServiceState:
     _executor: Any = None
     query_timeout: float = field(default_factory=lambda: float(os.environ.get("MHKG_QUERY_TIMEOUT", "10")))
     query_workers: int = field(default_factory=lambda: int(os.environ.get("MHKG_QUERY_WORKERS", "2")))
+    max_rows: int = field(default_factory=lambda: int(os.environ.get("MHKG_MAX_ROWS", "10000")))
 
     def __post_init__(self) -> None:
         self.runner = QueryRunner(self.store, root=self.root)
@@ -46,7 +47,7 @@ class ServiceState:
         if self._executor is None:
             from .executor import QueryExecutor
 
-            self._executor = QueryExecutor(self.store, workers=self.query_workers, timeout=self.query_timeout)
+            self._executor = QueryExecutor(self.store, workers=self.query_workers, timeout=self.query_timeout, max_rows=self.max_rows)
         return self._executor
 
     def close(self) -> None:

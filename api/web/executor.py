@@ -8,6 +8,8 @@ answer. The service's own event loop and other workers keep answering meanwhile.
 
 from __future__ import annotations
 
+import itertools
+import json
 import multiprocessing as mp
 import os
 import queue
@@ -24,6 +26,8 @@ import pyoxigraph as ox
 from ..config import PREFIXES
 
 DEFAULT_TIMEOUT = float(os.environ.get("MHKG_QUERY_TIMEOUT", "10"))
+DEFAULT_MAX_ROWS = int(os.environ.get("MHKG_MAX_ROWS", "10000"))
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class QueryTimeoutError(Exception):
@@ -32,6 +36,49 @@ class QueryTimeoutError(Exception):
 
 class QueryBusyError(Exception):
     """No worker became free in time."""
+
+
+class TooManyRowsError(Exception):
+    """The answer has more rows (or triples) than the endpoint gives out in one response."""
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    """One RDF term in the SPARQL 1.1 JSON results format (RDF-star triples included).
+
+    >>> _term_json(ox.Literal("hej", language="sv"))
+    {'type': 'literal', 'value': 'hej', 'xml:lang': 'sv'}
+    """
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {k: _term_json(getattr(term, k)) for k in ("subject", "predicate", "object")}}
+    out: dict[str, Any] = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _capped_solutions(result: ox.QuerySolutions, max_rows: int, media: str) -> bytes:
+    """Serialise at most ``max_rows`` solutions; evaluation stops at the first row beyond them.
+
+    The rows are read lazily, so a huge answer is never materialised: one row past the cap
+    raises :class:`TooManyRowsError`. The capped rows go through the lossless JSON format and,
+    for the other formats, through pyoxigraph's own serialisers.
+    """
+    variables = [v.value for v in result.variables]
+    rows = list(itertools.islice(result, max_rows + 1))
+    if len(rows) > max_rows:
+        raise TooManyRowsError(max_rows)
+    bindings = [{v: _term_json(row[v]) for v in variables if row[v] is not None} for row in rows]
+    data = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":")).encode()
+    fmt = ox.QueryResultsFormat.from_media_type(media)
+    if fmt == ox.QueryResultsFormat.JSON:
+        return data
+    return ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(format=fmt)
 
 
 @dataclass
@@ -49,7 +96,7 @@ def _worker(conn: Connection) -> None:  # runs in a child process
             msg = conn.recv()
         except EOFError:
             return
-        snapshot, want_version, text, results_format, graph_format = msg
+        snapshot, want_version, text, results_format, graph_format, max_rows = msg
         try:
             if want_version != version:
                 store = ox.Store()
@@ -58,17 +105,17 @@ def _worker(conn: Connection) -> None:  # runs in a child process
             assert store is not None
             result = store.query(text, prefixes=PREFIXES)
             if isinstance(result, ox.QueryTriples):
-                conn.send(
-                    (
-                        "graph",
-                        ox.serialize(
-                            list(result), format=ox.RdfFormat.from_media_type(graph_format), prefixes=PREFIXES if graph_format == "text/turtle" else None
-                        ),
-                    )
-                )
+                triples = list(itertools.islice(result, max_rows + 1))
+                if len(triples) > max_rows:
+                    raise TooManyRowsError(max_rows)
+                prefixes = PREFIXES if graph_format == "text/turtle" else None
+                conn.send(("graph", ox.serialize(triples, format=ox.RdfFormat.from_media_type(graph_format), prefixes=prefixes)))
+            elif isinstance(result, ox.QueryBoolean):
+                conn.send(("boolean", result.serialize(format=ox.QueryResultsFormat.from_media_type(results_format))))
             else:
-                kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
-                conn.send((kind, result.serialize(format=ox.QueryResultsFormat.from_media_type(results_format))))
+                conn.send(("solutions", _capped_solutions(result, max_rows, results_format)))
+        except TooManyRowsError as exc:
+            conn.send(("too-many", str(exc.args[0]).encode()))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc).encode()))
         except Exception as exc:  # noqa: BLE001 - any evaluation error becomes a 400 for the client
@@ -95,11 +142,13 @@ class QueryExecutor:
         store: the embedded store whose content the workers serve.
         workers: how many queries may run at once.
         timeout: seconds a query may run before it is stopped.
+        max_rows: the most solutions (or triples) one answer may hold.
     """
 
-    def __init__(self, store: Any, *, workers: int = 2, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, store: Any, *, workers: int = 2, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS) -> None:
         self.store = store
         self.timeout = timeout
+        self.max_rows = max_rows
         self._ctx = mp.get_context("spawn")
         self._dir = tempfile.TemporaryDirectory(prefix="mhkg-snapshots-")
         self._lock = threading.Lock()
@@ -126,6 +175,7 @@ class QueryExecutor:
         Raises:
             QueryTimeoutError: it ran longer than the timeout (the worker was killed and replaced).
             QueryBusyError: no worker became free within the timeout.
+            TooManyRowsError: the answer has more than ``max_rows`` rows or triples.
         """
         snapshot, version = self._current_snapshot()
         deadline = time.monotonic() + self.timeout
@@ -134,7 +184,7 @@ class QueryExecutor:
         except queue.Empty as exc:
             raise QueryBusyError("All query workers are busy; try again shortly.") from exc
         try:
-            worker.parent.send((snapshot, version, text, results_format, graph_format))
+            worker.parent.send((snapshot, version, text, results_format, graph_format, self.max_rows))
             if not worker.parent.poll(max(0.1, deadline - time.monotonic())):
                 worker.kill()
                 worker = _Worker(self._ctx)
@@ -146,6 +196,11 @@ class QueryExecutor:
             raise
         finally:
             self._free.put(worker)
+        if kind == "too-many":
+            raise TooManyRowsError(
+                f"The answer has more than {self.max_rows} rows, the most this public endpoint returns at once: "
+                "add LIMIT and OFFSET to page through it, or download the whole dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld."
+            )
         media = graph_format if kind == "graph" else results_format
         return Answer(kind, body, media)
 

@@ -46,6 +46,8 @@ def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path |
     if token is not None:
         state.token = token
     app.state.mhkg = state
+    if state.embedded:
+        curation.remove_temporaries(state.root)  # what a crash mid-submission may have left
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.get("/health", tags=["Operations"], summary="Liveness: the process answers")

@@ -290,7 +290,7 @@ def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str,
     """Run a researcher's query the way /sparql does: guarded, in a worker, with the timeout."""
     import json
 
-    from .executor import QueryBusyError, QueryTimeoutError
+    from .executor import QueryBusyError, QueryTimeoutError, TooManyRowsError
     from .guard import ForbiddenQueryError, check_query
 
     try:
@@ -300,7 +300,7 @@ def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str,
             columns = projection(text) or sorted({k for r in rows for k in r})
             return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None
         answer = state.executor.run(text, results_format="application/sparql-results+json", graph_format="application/n-triples")
-    except (QueryError, ForbiddenQueryError, QueryTimeoutError, QueryBusyError) as exc:
+    except (QueryError, ForbiddenQueryError, QueryTimeoutError, QueryBusyError, TooManyRowsError) as exc:
         return [], [], str(exc)
     if answer.kind in ("syntax", "error"):
         return [], [], answer.body.decode()

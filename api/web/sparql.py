@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from ..config import ID
+from ..config import ID, PREFIXES
 from .deps import ServiceState, get_state
-from .executor import QueryBusyError, QueryTimeoutError
+from .executor import QueryBusyError, QueryTimeoutError, TooManyRowsError
 from .guard import ForbiddenQueryError, check_query
 from .negotiation import GRAPHS, RESULTS, SHORT, choose
 
@@ -17,6 +18,12 @@ router = APIRouter(tags=["SPARQL"])
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+
+
+DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
+DATASET_REFUSED = (
+    "default-graph-uri and named-graph-uri are not accepted: queries run on this knowledge graph's default graph only and never fetch remote data."
+)
 
 
 def _error(status: int, message: str) -> PlainTextResponse:
@@ -32,6 +39,8 @@ def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Re
     items = request.query_params.multi_items()
     if any(k in ("update", "using-graph-uri", "using-named-graph-uri") for k, _ in items):
         return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
+    if any(k in DATASET_PARAMS for k, _ in items):
+        return _error(400, DATASET_REFUSED)
     queries = [v for k, v in items if k == "query"]
     if len(queries) > 1:
         return _error(400, "More than one 'query' parameter.")
@@ -54,11 +63,15 @@ async def sparql_post(request: Request, state: ServiceState = Depends(get_state)
     url_items = request.query_params.multi_items()
     if ctype == SPARQL_UPDATE or any(k == "update" for k, _ in url_items):
         return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
+    if any(k in DATASET_PARAMS for k, _ in url_items):
+        return _error(400, DATASET_REFUSED)
     if ctype == FORM:
         form = await request.form()
         items = list(form.multi_items())
         if any(k == "update" for k, _ in items):
             return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
+        if any(k in DATASET_PARAMS for k, _ in items):
+            return _error(400, DATASET_REFUSED)
         queries = [str(v) for k, v in items if k == "query"] + [v for k, v in url_items if k == "query"]
         if len(queries) != 1:
             return _error(400, "Exactly one 'query' parameter is required.")
@@ -69,7 +82,7 @@ async def sparql_post(request: Request, state: ServiceState = Depends(get_state)
         text = (await request.body()).decode("utf-8", errors="replace")
     else:
         return _error(415, f"Unsupported content type {ctype or '(none)'}: use {FORM} or {SPARQL_QUERY}.")
-    return _answer(text, request, state)
+    return await run_in_threadpool(_answer, text, request, state)  # waits on a worker: keep the event loop free
 
 
 def _format(request: Request, offered: list[str]) -> str | None:
@@ -101,6 +114,8 @@ def _answer(text: str, request: Request, state: ServiceState) -> Response:
         return _error(503, str(exc))
     except QueryBusyError as exc:
         return _error(503, str(exc))
+    except TooManyRowsError as exc:
+        return _error(400, str(exc))
     if answer.kind == "syntax":
         return _error(400, f"Malformed query: {answer.body.decode()}")
     if answer.kind == "error":
@@ -130,10 +145,37 @@ def _forward(text: str, request: Request, state: ServiceState) -> Response:
         return _error(502, f"The SPARQL server did not answer: {exc}")
 
 
+DUMPS = {"nt": "application/n-triples", "ttl": "text/turtle", "jsonld": "application/ld+json"}
+
+
+@router.get(
+    "/dataset.{ext}",
+    summary="The whole dataset (asserted and inferred triples) as one download: nt, ttl or jsonld",
+    responses={200: {"content": {m: {} for m in DUMPS.values()}}, 404: {"description": "Unknown format, or a remote store"}},
+)
+def dataset_dump(ext: str, state: ServiceState = Depends(get_state)) -> Response:
+    """The data dump the row cap points to: what the endpoint will not return in one answer."""
+    if ext not in DUMPS or not state.embedded:
+        return _error(404, "Download the dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld (embedded store only).")
+    key = (state.store.data_version(), ext)
+    cached = getattr(state, "_dump", None)
+    if cached is None or cached[0] != key:
+        fmt = GRAPHS[DUMPS[ext]]
+        triples = sorted(state.store.triples(), key=str)
+        body = ox.serialize(triples, format=fmt, prefixes=PREFIXES) if ext != "nt" else ox.serialize(triples, format=fmt)
+        cached = (key, body)
+        state._dump = cached  # type: ignore[attr-defined]
+    return Response(cached[1], media_type=DUMPS[ext], headers={"Content-Disposition": f'attachment; filename="mhkg.{ext}"'})
+
+
 def service_description(request: Request, state: ServiceState) -> Response:
     """A SPARQL 1.1 Service Description with a VoID description of the default dataset."""
     endpoint = str(request.url_for("sparql_get"))
     count = state.store.count()
+    dumps = ""
+    if state.embedded:
+        urls = " , ".join(f"<{request.url_for('dataset_dump', ext=ext)}>" for ext in DUMPS)
+        dumps = f"            void:dataDump {urls} ;\n"
     ttl = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix void: <http://rdfs.org/ns/void#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
@@ -151,7 +193,7 @@ def service_description(request: Request, state: ServiceState) -> Response:
             void:triples {count} ;
             void:uriSpace "{ID}" ;
             void:sparqlEndpoint <{endpoint}> ;
-            void:vocabulary <https://w3id.org/mhkg/ontology> ]
+{dumps}            void:vocabulary <https://w3id.org/mhkg/ontology> ]
     ] .
 """
     media = choose(request.headers.get("accept"), ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"])
