@@ -155,6 +155,23 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_log_config() -> dict:
+    """uvicorn's logging, plus the service's own loggers (``mhkg.*``) on standard error at INFO.
+
+    The access log is the service's JSON line per request (api/web/middleware.py, with its request id);
+    uvicorn's own access line is turned off in cmd_serve, so each request is logged once.
+    """
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["mhkg"] = {"format": "%(message)s"}
+    config["handlers"]["mhkg"] = {"class": "logging.StreamHandler", "formatter": "mhkg", "stream": "ext://sys.stderr"}
+    config["loggers"]["mhkg"] = {"handlers": ["mhkg"], "level": "INFO", "propagate": False}
+    return config
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -163,7 +180,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = _store(args)
     app = create_app(store)
     _progress(f"serving on http://{args.host}:{args.port}/ (pages, /sparql, /api/v1, /docs)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # One process on purpose: the embedded store lives in this process's memory, and a submission must be
+    # visible in every later answer; several uvicorn workers would each hold their own copy.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=serve_log_config(), access_log=False)
     return 0
 
 

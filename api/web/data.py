@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from ..config import ID
 from .deps import ServiceState
@@ -24,6 +26,75 @@ KINDS = {
     "PoliticalBody": ("Politiskt organ", "Political body"),
 }
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
+VIEW_CACHE_SIZE = 2048
+V = TypeVar("V")
+_views_lock = threading.Lock()
+
+
+class ViewCache:
+    """Derived views of the graph (plain dicts, rendered JSON), kept for one data version.
+
+    Every write to the store changes its data version, and the first look-up after it empties
+    the cache, so a view is never served for content it was not computed from. A view computed
+    while a write happened is not kept. Bounded (LRU), since keys may come from the URL.
+    Cached values are shared between requests: callers must not change them.
+    """
+
+    def __init__(self, size: int = VIEW_CACHE_SIZE) -> None:
+        self.size = size
+        self.version: str | None = None
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def lookup(self, version: str, key: Hashable, *, count: bool = True) -> tuple[bool, Any]:
+        with self.lock:
+            if self.version != version:
+                self.version, self.items = version, OrderedDict()
+            if key in self.items:
+                self.items.move_to_end(key)
+                self.hits += 1
+                return True, self.items[key]
+            self.misses += count
+            return False, None
+
+    def keep(self, version: str, key: Hashable, value: Any) -> None:
+        with self.lock:
+            if self.version != version:  # a write happened meanwhile: the value may be stale
+                return
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def view_cache(state: ServiceState) -> ViewCache:
+    cache = getattr(state, "_views", None)
+    if cache is None:
+        with _views_lock:
+            cache = getattr(state, "_views", None)
+            if cache is None:
+                cache = ViewCache()
+                state._views = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def peek(state: ServiceState, key: Hashable) -> Any:
+    """The kept view for ``key`` at the current data version, or None (never computes)."""
+    found, value = view_cache(state).lookup(state.store.data_version(), key, count=False)
+    return value if found else None
+
+
+def cached(state: ServiceState, key: Hashable, compute: Callable[[], V]) -> V:
+    """``compute()``, once per data version and key."""
+    cache = view_cache(state)
+    version = state.store.data_version()
+    found, value = cache.lookup(version, key)
+    if found:
+        return value
+    value = compute()
+    cache.keep(version, key, value)
+    return value
 
 
 def slug(iri: str) -> str:
@@ -36,19 +107,40 @@ def _v(row: dict, key: str) -> str | None:
 
 
 def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
-    """sv/en labels of many resources in one query."""
+    """sv/en labels of many resources in one query (a new outer dict each call: callers may add to it)."""
     if not iris:
         return {}
-    values = " ".join(f"<{i}>" for i in set(iris))
+    wanted = tuple(sorted(set(iris)))
+    return dict(cached(state, ("labels", wanted), lambda: _labels(state, wanted)))
+
+
+def _labels(state: ServiceState, iris: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    values = " ".join(f"<{i}>" for i in iris)
     rows = state.store.select(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label|skos:prefLabel ?l }}")
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for r in rows:
         lang = r["l"].language or ""
         out[r["x"].value].setdefault(lang, r["l"].value)
-    return out
+    return dict(out)
 
 
 def organisations(state: ServiceState, *, q: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    """Every organisation with its most specific kinds, ordered by Swedish name; optionally filtered."""
+    out = cached(state, "organisations", lambda: _organisations(state))
+    if kind:
+        out = [o for o in out if kind in o["kinds"]]
+    if q:
+        needle = q.casefold()
+        out = [o for o in out if needle in o["label_sv"].casefold() or needle in o["label_en"].casefold()]
+    return out
+
+
+def organisation_index(state: ServiceState) -> dict[str, dict[str, Any]]:
+    """The organisations by IRI."""
+    return cached(state, "organisation-index", lambda: {o["iri"]: o for o in organisations(state)})
+
+
+def _organisations(state: ServiceState) -> list[dict[str, Any]]:
     rows = state.store.select("""
         SELECT ?org ?sv ?en ?kind WHERE {
           ?org a mh:Organisation ; rdfs:label ?sv , ?en . FILTER(LANG(?sv) = "sv" && LANG(?en) = "en")
@@ -62,21 +154,20 @@ def organisations(state: ServiceState, *, q: str | None = None, kind: str | None
         item = seen.setdefault(iri, {"iri": iri, "id": slug(iri), "label_sv": _v(r, "sv"), "label_en": _v(r, "en"), "kinds": []})
         if k not in item["kinds"]:
             item["kinds"].append(k)
-    out = list(seen.values())
-    if kind:
-        out = [o for o in out if kind in o["kinds"]]
-    if q:
-        needle = q.casefold()
-        out = [o for o in out if needle in o["label_sv"].casefold() or needle in o["label_en"].casefold()]
-    return out
+    return list(seen.values())
 
 
 def organisation(state: ServiceState, org_id: str) -> dict[str, Any] | None:
-    iri = ORG + org_id
-    found = [o for o in organisations(state) if o["iri"] == iri]
-    if not found:
+    """An organisation with its responsibilities and the names of what they refer to; None if there is none."""
+    found = organisation_index(state).get(ORG + org_id)
+    if found is None:
         return None
-    org = dict(found[0])
+    return cached(state, ("organisation", found["iri"]), lambda: _organisation(state, found))
+
+
+def _organisation(state: ServiceState, found: dict[str, Any]) -> dict[str, Any]:
+    iri = found["iri"]
+    org = dict(found)
     rows = state.runner.run("organisation-responsibilities", {"org": iri})
     resps: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -105,8 +196,16 @@ def organisation(state: ServiceState, org_id: str) -> dict[str, Any] | None:
 
 
 def measures(state: ServiceState, org_id: str, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """The organisation's evidence-backed measures (catalogue query committee-measures), with details."""
+    """The organisation's evidence-backed measures (catalogue query committee-measures), with details.
+
+    Raises:
+        ParameterError: a filter value is not valid.
+    """
     params = {"org": ORG + org_id, **{k: v for k, v in (filters or {}).items() if v}}
+    return cached(state, ("measures", tuple(sorted(params.items()))), lambda: _measures(state, params))
+
+
+def _measures(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any]]:
     rows = state.runner.run("committee-measures", params)
     out = []
     for r in rows:
@@ -130,6 +229,10 @@ def measures(state: ServiceState, org_id: str, filters: dict[str, str] | None = 
 
 def measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Measures grouped by (setting, life stage) of the organisation's responsibilities."""
+    return cached(state, ("measure-details", org_id), lambda: _measure_details(state, org_id))
+
+
+def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
     rows = state.runner.run("committee-measure-details", {"org": ORG + org_id})
     groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in rows:
@@ -162,9 +265,15 @@ def measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], l
 
 
 def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, Any]]:
+    """Bibliographic records of sources, by IRI (a new outer dict each call)."""
     if not iris:
         return {}
-    values = " ".join(f"<{i}>" for i in set(iris))
+    wanted = tuple(sorted(set(iris)))
+    return dict(cached(state, ("sources", wanted), lambda: _sources_info(state, wanted)))
+
+
+def _sources_info(state: ServiceState, iris: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    values = " ".join(f"<{i}>" for i in iris)
     rows = state.store.select(f"""
         SELECT ?s ?label ?title ?authors ?year ?venue ?doi ?url ?status WHERE {{
           VALUES ?s {{ {values} }}

@@ -79,14 +79,21 @@ def choose_organisation(request: Request, org: str) -> RedirectResponse:
 
 
 def organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
+    """The organisation's page; its HTML is kept per data version, language and path (the most visited page)."""
+    if set(request.query_params) - {"lang"}:  # the page links back with every parameter: keep only the plain ones
+        return _organisation_page(request, state, org_id)
+    key = ("organisation-page", org_id, lang_of(request), request.url.path)
+    return HTMLResponse(data.cached(state, key, lambda: bytes(_organisation_page(request, state, org_id).body)))
+
+
+def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
     org = data.organisation(state, org_id)
     if org is None:
         raise HTTPException(404, "No such organisation")
     groups = data.measure_details(state, org_id)
-    names = data.labels(state, [k for pair in groups for k in pair])
-    srcs = data.sources_info(state, [s for items in groups.values() for m in items for s in m["sources"]])
     entry_ids = [e for items in groups.values() for m in items for e in m["entries"]]
-    names.update(data.labels(state, entry_ids))
+    names = {**data.labels(state, [k for pair in groups for k in pair]), **data.labels(state, entry_ids)}
+    srcs = data.sources_info(state, [s for items in groups.values() for m in items for s in m["sources"]])
     return render(request, "organisation.html", org=org, groups=groups, names=names, sources=srcs)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Generic, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, TypeAdapter
 
 from ..catalogue import ParameterError, catalogue, get_query, projection, to_sparql_json
 from ..stats import statistics
@@ -142,10 +144,18 @@ def get_organisation(org_id: str, state: ServiceState = Depends(get_state)) -> d
     return _or_404(data.organisation(state, org_id), f"organisation {org_id!r}")
 
 
+MEASURES_PAGE = TypeAdapter(Page[Measure])
+
+
+async def current_state(request: Request) -> ServiceState:
+    """The service state, as get_state, but as a coroutine: FastAPI runs it on the event loop, not in a thread."""
+    return get_state(request)
+
+
 @router.get("/organisations/{org_id}/measures", response_model=Page[Measure], summary="An organisation's evidence-backed measures")
-def organisation_measures(
+async def organisation_measures(
     org_id: str,
-    state: ServiceState = Depends(get_state),
+    state: ServiceState = Depends(current_state),
     setting: str | None = None,
     life_stage: str | None = None,
     area: str | None = None,
@@ -154,14 +164,30 @@ def organisation_measures(
     min_certainty: str | None = None,
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),
-) -> dict[str, Any]:
-    if data.organisation(state, org_id) is None:
-        raise HTTPException(404, f"No organisation {org_id!r}")
+) -> Response:
+    # The JSON of each answer is kept per data version (a write empties the cache). On the embedded store a kept
+    # answer is sent straight from the event loop; everything else (a query, the remote store's data version) runs
+    # in a worker thread.
     filters = {"setting": setting, "life_stage": life_stage, "area": area, "sdg_target": sdg_target, "direction": direction, "min_certainty": min_certainty}
+    key = ("measures-json", org_id, tuple(sorted((k, v) for k, v in filters.items() if v)), offset, limit)
+
+    def answer() -> bytes:
+        return data.cached(state, key, lambda: _measures_json(state, org_id, filters, offset, limit))
+
+    body = data.peek(state, key) if state.embedded else None
+    if body is None:
+        body = await run_in_threadpool(answer)
+    return Response(body, media_type="application/json")
+
+
+def _measures_json(state: ServiceState, org_id: str, filters: dict[str, str | None], offset: int, limit: int) -> bytes:
+    if data.organisation_index(state).get(data.ORG + org_id) is None:
+        raise HTTPException(404, f"No organisation {org_id!r}")
     try:
-        return paginate(data.measures(state, org_id, filters), offset, limit)
+        page = paginate(data.measures(state, org_id, filters), offset, limit)
     except ParameterError as exc:
         raise HTTPException(422, str(exc)) from exc
+    return MEASURES_PAGE.dump_json(MEASURES_PAGE.validate_python(page))
 
 
 def _simple_list(state: ServiceState, cls: str, kind: str) -> list[dict[str, Any]]:
