@@ -20,6 +20,7 @@ import networkx as nx
 
 from .catalogue import QueryRunner
 from .config import ID
+from .store import iri_ref
 
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
 CERTAINTY_SV = {"high": "hög", "moderate": "måttlig", "low": "låg", "very-low": "mycket låg"}
@@ -266,7 +267,7 @@ def collaboration_network(store: Any) -> nx.Graph:
 
 
 def _is_municipality(store: Any, iri: str) -> bool:
-    return bool(store.ask(f"ASK {{ <{iri}> a mh:Municipality }}"))
+    return bool(store.ask(f"ASK {{ {iri_ref(iri)} a mh:Municipality }}"))
 
 
 def communities(g: nx.Graph) -> list[list[str]]:

@@ -75,7 +75,10 @@ class Parameter:
             if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
                 raise ParameterError(f"{self.name}: {value!r} is not a date (YYYY-MM-DD)")
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
-        return ox.Literal(value)
+        try:
+            return ox.Literal(value)
+        except ValueError as exc:  # e.g. lone surrogates, which a command line can pass (surrogateescape)
+            raise ParameterError(f"{self.name}: {value!r} is not text ({exc})") from exc
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,7 +124,9 @@ class CatalogueQuery:
             raise ParameterError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}")
         terms: dict[str, ox.NamedNode | ox.Literal] = {}
         for p in self.parameters:
-            value = values.get(p.name, p.default)
+            value = values.get(p.name)
+            if value in (None, ""):  # an empty value is a missing one: the default applies as when it is left out
+                value = p.default
             if value in (None, ""):
                 if p.required:
                     raise ParameterError(f"{self.name}: parameter {p.name!r} is required")

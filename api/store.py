@@ -242,6 +242,22 @@ class RemoteStore:
             self._gsp("POST", ox.serialize([q.triple for q in ox.parse(path=str(path))], format=ox.RdfFormat.N_TRIPLES))
 
 
+def iri_ref(iri: str) -> str:
+    """``<iri>`` for the text of a query, for a valid IRI only, so that no input can change the query.
+
+    Raises:
+        ValueError: ``iri`` is not a valid IRI (a space, ``>``, ``{`` … in it).
+
+    >>> iri_ref("https://w3id.org/mhkg/id/setting/home")
+    '<https://w3id.org/mhkg/id/setting/home>'
+    >>> iri_ref("https://w3id.org/mhkg/id/x> ?p ?o } #")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid IRI code point ' '
+    """
+    return str(ox.NamedNode(iri))
+
+
 def _with_prefixes(sparql: str) -> str:
     """Declare the project's prefixes the query does not declare itself."""
     declared = {line.split()[1].rstrip(":") for line in sparql.splitlines() if line.strip().upper().startswith("PREFIX")}

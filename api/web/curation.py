@@ -22,7 +22,7 @@ from ..errors import KnowledgeSyntaxError
 from ..loader import knowledge_files, parse_file, parse_text
 from ..store import EmbeddedStore
 from ..validation import ValidationReport
-from .deps import ServiceState, get_state
+from .deps import ServiceState, error, get_state
 
 log = logging.getLogger("mhkg.curation")
 router = APIRouter(prefix="/api/v1", tags=["Curation"])
@@ -77,6 +77,11 @@ def validate_triples(state: ServiceState, triples: list[ox.Triple]) -> Validatio
 @router.post(
     "/validate",
     summary="Validate an entry (Turtle or JSON-LD) against the SHACL shapes; stores nothing",
+    responses={
+        400: error("The body is not well-formed (the detail gives line and column) or not UTF-8"),
+        415: error("Unsupported media type"),
+        422: error("The entry declares no typed resource"),
+    },
     openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}},
 )
 async def validate(request: Request, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
@@ -140,10 +145,12 @@ def remove_temporaries(root: Path) -> list[Path]:
     status_code=201,
     summary="Submit a new evidence entry (bearer token); written as a new file and added to the store",
     responses={
-        401: {"description": "No token"},
-        403: {"description": "Wrong token"},
-        409: {"description": "The entry exists"},
-        422: {"description": "The entry does not conform (SHACL report in the body)"},
+        400: error("The body is not well-formed (the detail gives line and column) or not UTF-8"),
+        401: error("No token"),
+        403: error("Wrong token, or submissions are off"),
+        409: error("The entry exists"),
+        415: error("Unsupported media type"),
+        422: {"description": "The entry does not conform (the SHACL report is the body), or is not one entry (a message)"},
     },
     openapi_extra={"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in FORMATS}, "required": True}},
 )

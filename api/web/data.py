@@ -8,6 +8,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from ..config import ID
+from ..store import iri_ref
 from .deps import ServiceState
 
 ORG = ID + "organisation/"
@@ -114,8 +115,21 @@ def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
     return dict(cached(state, ("labels", wanted), lambda: _labels(state, wanted)))
 
 
+def refs(iris: tuple[str, ...]) -> str:
+    """The valid IRIs among ``iris`` as ``<…>`` terms for a VALUES block (an invalid one names nothing in the graph)."""
+    out = []
+    for iri in iris:
+        try:
+            out.append(iri_ref(iri))
+        except ValueError:
+            continue
+    return " ".join(out)
+
+
 def _labels(state: ServiceState, iris: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    values = " ".join(f"<{i}>" for i in iris)
+    values = refs(iris)
+    if not values:
+        return {}
     rows = state.store.select(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label|skos:prefLabel ?l }}")
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for r in rows:
@@ -273,7 +287,9 @@ def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, An
 
 
 def _sources_info(state: ServiceState, iris: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    values = " ".join(f"<{i}>" for i in iris)
+    values = refs(iris)
+    if not values:
+        return {}
     rows = state.store.select(f"""
         SELECT ?s ?label ?title ?authors ?year ?venue ?doi ?url ?status WHERE {{
           VALUES ?s {{ {values} }}
@@ -308,8 +324,11 @@ def citation(src: dict[str, Any]) -> str:
 
 def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
     iri = ID + "intervention/" + iv_id
-    rows = state.store.select(f"""
-        SELECT ?p ?o WHERE {{ <{iri}> a mh:Intervention ; ?p ?o . }}""")
+    try:
+        ref = iri_ref(iri)
+    except ValueError:
+        return None
+    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {ref} a mh:Intervention ; ?p ?o . }}")
     if not rows:
         return None
     props: dict[str, list] = defaultdict(list)

@@ -9,10 +9,22 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from pydantic import BaseModel
 
 from ..catalogue import QueryRunner
 from ..config import project_root
 from ..store import EmbeddedStore, RemoteStore
+
+
+class ErrorDetail(BaseModel):
+    """The body of an error: a message, or (request validation, syntax errors) structured details."""
+
+    detail: str | dict[str, Any] | list[Any]
+
+
+def error(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for an error answered with :class:`ErrorDetail`."""
+    return {"model": ErrorDetail, "description": description}
 
 
 @dataclass

@@ -13,6 +13,12 @@ from .negotiation import GRAPHS, choose
 router = APIRouter(tags=["Linked data"])
 SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml", ".html": "text/html"}
 OFFERED = ["text/html", "text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+# What the documents answer, for the OpenAPI: every offered media type, and the errors negotiation and lookup give.
+DOCUMENT_RESPONSES: dict[int | str, dict] = {
+    200: {"description": "The document, in the media type chosen by suffix or Accept", "content": {m: {} for m in OFFERED}},
+    404: {"description": "No such resource (or not an IRI), or an unknown suffix"},
+    406: {"description": "None of the offered media types is acceptable"},
+}
 
 
 def split_suffix(path: str) -> tuple[str, str | None]:
@@ -22,8 +28,18 @@ def split_suffix(path: str) -> tuple[str, str | None]:
     return path, None
 
 
+def node(iri: str) -> ox.NamedNode:
+    """The IRI as an RDF term, or 404 when it is not a valid IRI (it then never reaches a query's text)."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise HTTPException(404, f"No resource {iri!r}: not a valid IRI") from None
+
+
 def describe(state: ServiceState, iri: str) -> list[ox.Triple]:
-    return state.store.construct(f"CONSTRUCT {{ <{iri}> ?p ?o . ?o rdfs:label ?l }} WHERE {{ <{iri}> ?p ?o . OPTIONAL {{ ?o rdfs:label ?l }} }}")
+    """Raises: ValueError when ``iri`` is not a valid IRI (so it cannot change the query)."""
+    term = str(ox.NamedNode(iri))
+    return state.store.construct(f"CONSTRUCT {{ {term} ?p ?o . ?o rdfs:label ?l }} WHERE {{ {term} ?p ?o . OPTIONAL {{ ?o rdfs:label ?l }} }}")
 
 
 def rdf_response(triples: list[ox.Triple], media: str) -> Response:
@@ -39,7 +55,12 @@ def negotiate(request: Request, forced: str | None) -> str:
     return media
 
 
-@router.get("/context.jsonld", summary="The JSON-LD context of the knowledge graph")
+@router.get(
+    "/context.jsonld",
+    summary="The JSON-LD context of the knowledge graph",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/ld+json": {}}}},
+)
 def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
     rows = state.store.select(f"""SELECT ?p ?kind WHERE {{ ?p a ?kind . VALUES ?kind {{ owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }}
         FILTER(STRSTARTS(STR(?p), "{VOCAB}")) }}""")
@@ -54,7 +75,13 @@ def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
     return JSONResponse({"@context": ctx}, media_type="application/ld+json")
 
 
-@router.get("/ontology{suffix:path}", summary="The ontology: documentation for browsers, RDF for machines", response_model=None)
+@router.get(
+    "/ontology{suffix:path}",
+    summary="The ontology: documentation for browsers, RDF for machines",
+    response_model=None,
+    response_class=Response,
+    responses=DOCUMENT_RESPONSES,
+)
 def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "":
         raise HTTPException(404)
@@ -68,7 +95,13 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
     return rdf_response(triples, media)
 
 
-@router.get("/shapes{suffix:path}", summary="The SHACL shapes: documentation for browsers, RDF for machines", response_model=None)
+@router.get(
+    "/shapes{suffix:path}",
+    summary="The SHACL shapes: documentation for browsers, RDF for machines",
+    response_model=None,
+    response_class=Response,
+    responses=DOCUMENT_RESPONSES,
+)
 def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "" and not suffix.startswith("/"):
         raise HTTPException(404)
@@ -82,10 +115,16 @@ def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get
     return rdf_response(triples, media)
 
 
-@router.get("/id/{path:path}", summary="Dereference a resource of the knowledge graph", response_model=None)
+@router.get(
+    "/id/{path:path}",
+    summary="Dereference a resource of the knowledge graph",
+    response_model=None,
+    response_class=Response,
+    responses=DOCUMENT_RESPONSES,
+)
 def resource(path: str, request: Request, state: ServiceState = Depends(get_state)) -> Response:
     base, forced = split_suffix(path)
-    iri = ID + base
+    iri = node(ID + base).value  # not an IRI: 404 before any query (the HTML pages interpolate it too)
     media = negotiate(request, forced)
     if media == "text/html":
         from .pages import resource_page

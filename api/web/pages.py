@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ..analysis import life_course_order
-from ..catalogue import catalogue, get_query, projection
+from ..catalogue import ParameterError, catalogue, get_query, projection
 from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from ..errors import QueryError
+from ..store import iri_ref
 from . import data
 from .curation import validate_triples
 from .deps import ServiceState, get_state
@@ -126,7 +127,11 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
         if iv is None:
             raise HTTPException(404, "No such intervention")
         return render(request, "intervention.html", iv=iv)
-    rows = state.store.select(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p")
+    try:
+        ref = iri_ref(iri)
+    except ValueError:
+        raise HTTPException(404, f"No resource {iri!r}: not a valid IRI") from None
+    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {ref} ?p ?o }} ORDER BY ?p")
     if not rows:
         raise HTTPException(404, f"No resource {iri}")
     lang = lang_of(request)
@@ -144,7 +149,7 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
         table.append((short(r["p"].value), short(o.value) if r["o"].__class__.__name__ == "NamedNode" else o.value, link))
     concepts = []
     if kind == "scheme":
-        for c in state.store.select(f"""SELECT ?c ?l ?d ?b WHERE {{ ?c skos:inScheme <{iri}> ; skos:prefLabel ?l . FILTER(LANG(?l) = "{lang}")
+        for c in state.store.select(f"""SELECT ?c ?l ?d ?b WHERE {{ ?c skos:inScheme {ref} ; skos:prefLabel ?l . FILTER(LANG(?l) = "{lang}")
                 OPTIONAL {{ ?c skos:definition ?d FILTER(LANG(?d) = "{lang}") }} OPTIONAL {{ ?c skos:broader ?b }} }} ORDER BY ?c"""):
             concepts.append({"iri": c["c"].value, "label": c["l"].value, "definition": data._v(c, "d"), "broader": data._v(c, "b")})
     cite = None
@@ -247,7 +252,10 @@ def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_s
     from ..analysis import draw_explanation, explain
     from ..analysis import labels as all_labels
 
-    paths = explain(state.store, state.runner, ID + "organisation/" + org_id, ID + "intervention/" + iv_id)
+    try:
+        paths = explain(state.store, state.runner, ID + "organisation/" + org_id, ID + "intervention/" + iv_id)
+    except ParameterError:  # an id that makes no valid IRI names nothing
+        paths = []
     if not paths:
         raise HTTPException(404, "Not a measure of this organisation")
     with tempfile.TemporaryDirectory() as tmp:
@@ -331,7 +339,10 @@ def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str,
 def query_page(request: Request, example: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
     text, columns, rows, error = "", [], [], None
     if example:
-        q = get_query(example)
+        try:
+            q = get_query(example)
+        except ParameterError:
+            raise HTTPException(404, f"No catalogue query {example!r}") from None
         defaults = {p.name: (p.default or _example_value(p.name)) for p in q.parameters if p.required or p.default}
         text = q.bind({k: v for k, v in defaults.items() if v})
         columns, rows, error = _run_text(state, text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -30,10 +32,22 @@ def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
+QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed query, an update, a query that would fetch remote data, or an answer over the row cap", "content": {"text/plain": {}}},
+    406: {"description": "None of the offered result formats is acceptable", "content": {"text/plain": {}}},
+    503: {"description": "The query ran longer than the timeout and was stopped, or all workers are busy", "content": {"text/plain": {}}},
+}
+QUERY_PARAMETERS = [
+    {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}, "description": "A SPARQL 1.1 query; without it: the service description"},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string"}, "description": "json, xml, csv, tsv, ttl, nt, jsonld or rdf"},
+]
+
+
 @router.get(
     "/sparql",
     summary="SPARQL 1.1 query (GET); without a query: the service description",
-    responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, 400: {"description": "Malformed query"}},
+    responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, **QUERY_ERRORS},
+    openapi_extra={"parameters": QUERY_PARAMETERS},
 )
 def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     items = request.query_params.multi_items()
@@ -54,8 +68,18 @@ def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Re
     summary="SPARQL 1.1 query (POST, form-encoded or application/sparql-query)",
     responses={
         200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}},
-        400: {"description": "Malformed query"},
-        415: {"description": "Unsupported content type"},
+        **QUERY_ERRORS,
+        415: {"description": "Unsupported content type", "content": {"text/plain": {}}},
+    },
+    openapi_extra={
+        "parameters": QUERY_PARAMETERS[1:],
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
+                SPARQL_QUERY: {"schema": {"type": "string"}},
+            },
+        },
     },
 )
 async def sparql_post(request: Request, state: ServiceState = Depends(get_state)) -> Response:
