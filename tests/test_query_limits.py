@@ -223,3 +223,16 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+# ---------------------------------------------------------------------------- ids never become query text
+INJECTION = "housing-first--housing-stability--baxter-2019> ?q ?r . ?p ?o ?a . ?b ?c ?d . ?e ?f ?g } #"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/evidence/{}", "/api/v1/sources/{}", "/api/v1/interventions/{}", "/api/v1/vocabularies/{}", "/id/evidence/{}"])
+def test_path_ids_cannot_inject_sparql(capped: TestClient, path: str) -> None:
+    """An id that closes the IRI and adds patterns (here a cross product of the graph with itself, run in the
+    service process with no timeout) is not an IRI: 404 at once, the query is never built."""
+    start = time.monotonic()
+    r = capped.get(path.format(urllib.parse.quote(INJECTION, safe="")))
+    assert r.status_code == 404 and time.monotonic() - start < 2
