@@ -253,7 +253,7 @@ def iri_ref(iri: str) -> str:
     >>> iri_ref("https://w3id.org/mhkg/id/x> ?p ?o } #")
     Traceback (most recent call last):
     ...
-    ValueError: Invalid IRI code point ' '
+    ValueError: Invalid IRI code point '>'
     """
     return str(ox.NamedNode(iri))
 
