@@ -22,7 +22,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or imported by the tests
+import loadgen  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -96,35 +98,25 @@ def copy_repository(dst: Path, build: Path | None = None) -> tuple[Path, Path]:
     return root, out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``mhkg serve`` over a given repository copy, in its own process."""
 
     def __init__(self, root: Path, build: Path, log: Path) -> None:
-        self.port = free_port()
+        self.port = loadgen.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "MHKG_HOME": str(root), "MHKG_BUILD_DIR": str(build), "MHKG_WRITE_TOKEN": TOKEN}
+        self.log = log
         self._log = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
 
-    def wait_ready(self, timeout: float = 180) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.url + "/ready", timeout=2) as resp:  # noqa: S310 - local server
-                    return resp.status == 200
-            except OSError:
-                time.sleep(0.2)
-        return False
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Return once /ready answers 200; RuntimeError with the end of the server's log otherwise."""
+        try:
+            loadgen.wait_ready(self.url, self.proc, timeout)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {self.log.read_text()[-3000:]}") from None
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, nothing is flushed."""
@@ -218,8 +210,7 @@ def parallel(work: Path, build: Path | None, *, distinct: int = 40, duplicates: 
     root, out = copy_repository(work, build)
     server = Server(root, out, work / "server.log")
     try:
-        if not server.wait_ready():
-            raise RuntimeError(f"the server did not start: {(work / 'server.log').read_text()[-2000:]}")
+        server.wait_ready()
         jobs = [(f"parallel-{i}", entry(f"parallel-{i}", i)) for i in range(distinct)]
         jobs += [(f"parallel-{i}", entry(f"parallel-{i}", i)) for i in range(duplicates)]
         jobs += [(f"invalid-{i}", entry(f"invalid-{i}", distinct + i, valid=False)) for i in range(invalid)]
@@ -273,8 +264,7 @@ def crash(work: Path, build: Path | None, *, kill_after: float | None = None, se
     """Submit in a loop (two clients), SIGKILL the server at a random moment, restart, check."""
     root, out = copy_repository(work, build)
     server = Server(root, out, work / "server.log")
-    if not server.wait_ready():
-        raise RuntimeError(f"the server did not start: {(work / 'server.log').read_text()[-2000:]}")
+    server.wait_ready()
     acknowledged: list[str] = []
     attempted: list[str] = []
     counter = iter(range(10**6))
@@ -305,8 +295,7 @@ def crash(work: Path, build: Path | None, *, kill_after: float | None = None, se
     start = time.monotonic()
     restarted = Server(root, out, work / "server.log")
     try:
-        if not restarted.wait_ready(timeout=300):
-            raise RuntimeError(f"the server did not restart: {(work / 'server.log').read_text()[-3000:]}")
+        restarted.wait_ready(timeout=300)
         restart_seconds = time.monotonic() - start
         after_restart = inspect(root, attempted)
         known = ask(restarted.url, [ID + s for s in attempted])

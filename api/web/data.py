@@ -7,6 +7,8 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from fastapi import HTTPException
+
 from ..config import ID
 from ..store import iri_ref
 from .deps import ServiceState
@@ -113,6 +115,14 @@ def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
         return {}
     wanted = tuple(sorted(set(iris)))
     return dict(cached(state, ("labels", wanted), lambda: _labels(state, wanted)))
+
+
+def ref_or_404(iri: str, what: str = "resource") -> str:
+    """``<iri>`` for a query's text; an id that does not make a valid IRI names nothing: 404 before any query."""
+    try:
+        return iri_ref(iri)
+    except ValueError:
+        raise HTTPException(404, f"No {what} {iri!r}: not a valid IRI") from None
 
 
 def refs(iris: tuple[str, ...]) -> str:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
+from .data import ref_or_404
 from .deps import ServiceState, get_state
 from .negotiation import GRAPHS, choose
 
@@ -28,17 +29,9 @@ def split_suffix(path: str) -> tuple[str, str | None]:
     return path, None
 
 
-def node(iri: str) -> ox.NamedNode:
-    """The IRI as an RDF term, or 404 when it is not a valid IRI (it then never reaches a query's text)."""
-    try:
-        return ox.NamedNode(iri)
-    except ValueError:
-        raise HTTPException(404, f"No resource {iri!r}: not a valid IRI") from None
-
-
 def describe(state: ServiceState, iri: str) -> list[ox.Triple]:
-    """Raises: ValueError when ``iri`` is not a valid IRI (so it cannot change the query)."""
-    term = str(ox.NamedNode(iri))
+    """The resource's triples, with its objects' labels (404 when ``iri`` is not a valid IRI)."""
+    term = ref_or_404(iri)
     return state.store.construct(f"CONSTRUCT {{ {term} ?p ?o . ?o rdfs:label ?l }} WHERE {{ {term} ?p ?o . OPTIONAL {{ ?o rdfs:label ?l }} }}")
 
 
@@ -124,7 +117,8 @@ def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get
 )
 def resource(path: str, request: Request, state: ServiceState = Depends(get_state)) -> Response:
     base, forced = split_suffix(path)
-    iri = node(ID + base).value  # not an IRI: 404 before any query (the HTML pages interpolate it too)
+    iri = ID + base
+    ref_or_404(iri)  # not an IRI: 404 before any query, for the HTML pages too
     media = negotiate(request, forced)
     if media == "text/html":
         from .pages import resource_page

@@ -15,7 +15,6 @@ from ..analysis import life_course_order
 from ..catalogue import ParameterError, catalogue, get_query, projection
 from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from ..errors import QueryError
-from ..store import iri_ref
 from . import data
 from .curation import validate_triples
 from .deps import ServiceState, get_state
@@ -127,10 +126,7 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
         if iv is None:
             raise HTTPException(404, "No such intervention")
         return render(request, "intervention.html", iv=iv)
-    try:
-        ref = iri_ref(iri)
-    except ValueError:
-        raise HTTPException(404, f"No resource {iri!r}: not a valid IRI") from None
+    ref = data.ref_or_404(iri)
     rows = state.store.select(f"SELECT ?p ?o WHERE {{ {ref} ?p ?o }} ORDER BY ?p")
     if not rows:
         raise HTTPException(404, f"No resource {iri}")

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from ..catalogue import ParameterError, catalogue, get_query, projection, to_sparql_json
 from ..stats import statistics
-from ..store import iri_ref
 from . import data
 from .deps import ServiceState, error, get_state
 
@@ -214,18 +213,10 @@ def list_evidence(state: ServiceState = Depends(get_state), offset: int = Query(
     return paginate(_simple_list(state, "EvidenceEntry", "evidence"), offset, limit)
 
 
-def _ref_or_404(iri: str, what: str) -> str:
-    """``<iri>`` for a query's text; an id that does not make a valid IRI names nothing: 404."""
-    try:
-        return iri_ref(iri)
-    except ValueError:
-        raise HTTPException(404, f"No {what} {iri!r}: not a valid IRI") from None
-
-
 @router.get("/evidence/{entry_id}", summary="An evidence entry (all its properties)")
 def get_evidence(entry_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}evidence/{entry_id}"
-    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {_ref_or_404(iri, 'evidence entry')} a mh:EvidenceEntry ; ?p ?o }}")
+    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {data.ref_or_404(iri, 'evidence entry')} a mh:EvidenceEntry ; ?p ?o }}")
     if not rows:
         raise HTTPException(404, f"No evidence entry {entry_id!r}")
     props: dict[str, list[str]] = {}
@@ -262,7 +253,7 @@ def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str
 @router.get("/vocabularies/{scheme_id}", summary="A concept scheme with its concepts")
 def get_vocabulary(scheme_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}scheme/{scheme_id}"
-    scheme = _ref_or_404(iri, "concept scheme")
+    scheme = data.ref_or_404(iri, "concept scheme")
     rows = state.store.select(f"""SELECT ?c ?sv ?en ?dsv ?den ?broader WHERE {{ ?c skos:inScheme {scheme} ; skos:prefLabel ?sv , ?en .
         FILTER(LANG(?sv) = "sv" && LANG(?en) = "en")
         OPTIONAL {{ ?c skos:definition ?dsv FILTER(LANG(?dsv) = "sv") }} OPTIONAL {{ ?c skos:definition ?den FILTER(LANG(?den) = "en") }}

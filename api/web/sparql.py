@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from ..config import ID, PREFIXES
+from .data import cached
 from .deps import ServiceState, get_state
 from .executor import QueryBusyError, QueryTimeoutError, TooManyRowsError
 from .guard import ForbiddenQueryError, check_query
@@ -28,8 +29,20 @@ DATASET_REFUSED = (
 )
 
 
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+
+
 def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
+
+
+def _refused(items: list[tuple[str, object]]) -> PlainTextResponse | None:
+    """400 for parameters of an update, or of a dataset this endpoint will not fetch; None when there are none."""
+    if any(k in UPDATE_PARAMS for k, _ in items):
+        return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
+    if any(k in DATASET_PARAMS for k, _ in items):
+        return _error(400, DATASET_REFUSED)
+    return None
 
 
 QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -51,10 +64,8 @@ QUERY_PARAMETERS = [
 )
 def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     items = request.query_params.multi_items()
-    if any(k in ("update", "using-graph-uri", "using-named-graph-uri") for k, _ in items):
-        return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
-    if any(k in DATASET_PARAMS for k, _ in items):
-        return _error(400, DATASET_REFUSED)
+    if refused := _refused(items):
+        return refused
     queries = [v for k, v in items if k == "query"]
     if len(queries) > 1:
         return _error(400, "More than one 'query' parameter.")
@@ -85,17 +96,15 @@ def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Re
 async def sparql_post(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     url_items = request.query_params.multi_items()
-    if ctype == SPARQL_UPDATE or any(k == "update" for k, _ in url_items):
+    if ctype == SPARQL_UPDATE:
         return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
-    if any(k in DATASET_PARAMS for k, _ in url_items):
-        return _error(400, DATASET_REFUSED)
+    if refused := _refused(url_items):
+        return refused
     if ctype == FORM:
         form = await request.form()
         items = list(form.multi_items())
-        if any(k == "update" for k, _ in items):
-            return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
-        if any(k in DATASET_PARAMS for k, _ in items):
-            return _error(400, DATASET_REFUSED)
+        if refused := _refused(items):
+            return refused
         queries = [str(v) for k, v in items if k == "query"] + [v for k, v in url_items if k == "query"]
         if len(queries) != 1:
             return _error(400, "Exactly one 'query' parameter is required.")
@@ -181,15 +190,13 @@ def dataset_dump(ext: str, state: ServiceState = Depends(get_state)) -> Response
     """The data dump the row cap points to: what the endpoint will not return in one answer."""
     if ext not in DUMPS or not state.embedded:
         return _error(404, "Download the dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld (embedded store only).")
-    key = (state.store.data_version(), ext)
-    cached = getattr(state, "_dump", None)
-    if cached is None or cached[0] != key:
-        fmt = GRAPHS[DUMPS[ext]]
+
+    def serialise() -> bytes:
         triples = sorted(state.store.triples(), key=str)
-        body = ox.serialize(triples, format=fmt, prefixes=PREFIXES) if ext != "nt" else ox.serialize(triples, format=fmt)
-        cached = (key, body)
-        state._dump = cached  # type: ignore[attr-defined]
-    return Response(cached[1], media_type=DUMPS[ext], headers={"Content-Disposition": f'attachment; filename="mhkg.{ext}"'})
+        return ox.serialize(triples, format=GRAPHS[DUMPS[ext]], prefixes=PREFIXES if ext != "nt" else None)
+
+    body = cached(state, ("dataset", ext), serialise)  # kept until the next write
+    return Response(body, media_type=DUMPS[ext], headers={"Content-Disposition": f'attachment; filename="mhkg.{ext}"'})
 
 
 def service_description(request: Request, state: ServiceState) -> Response:
