@@ -173,16 +173,34 @@ def serve_log_config() -> dict:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    import os
 
     from .web.main import create_app
+    from .web.server import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, serve
 
+    # The limits: the option, else the environment, else the server module's default.
+    try:
+        header_timeout = args.header_timeout if args.header_timeout is not None else float(os.environ.get("MHKG_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)
+        max_connections = args.max_connections if args.max_connections is not None else int(os.environ.get("MHKG_MAX_CONNECTIONS") or DEFAULT_MAX_CONNECTIONS)
+    except ValueError as exc:
+        raise SystemExit(f"mhkg serve: MHKG_HEADER_TIMEOUT must be a number and MHKG_MAX_CONNECTIONS an integer ({exc})") from None
+    if not header_timeout > 0 or max_connections < 1:
+        raise SystemExit(f"mhkg serve: the header timeout must be positive and max connections at least 1 (got {header_timeout}, {max_connections})")
     store = _store(args)
     app = create_app(store)
     _progress(f"serving on http://{args.host}:{args.port}/ (pages, /sparql, /api/v1, /docs)")
     # One process on purpose: the embedded store lives in this process's memory, and a submission must be
     # visible in every later answer; several uvicorn workers would each hold their own copy.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=serve_log_config(), access_log=False)
+    serve(
+        app,
+        host=args.host,
+        port=args.port,
+        header_timeout=header_timeout,
+        max_connections=max_connections,
+        log_level="info",
+        log_config=serve_log_config(),
+        access_log=False,
+    )
     return 0
 
 
@@ -224,6 +242,18 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--endpoint", help="serve a SPARQL 1.1 server's data instead of the embedded store (or MHKG_ENDPOINT)")
+    sv.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request line and headers are not complete in this time (or MHKG_HEADER_TIMEOUT; default 10)",
+    )
+    sv.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help="open connections served at once; a request beyond them gets 503 (or MHKG_MAX_CONNECTIONS; default 256)",
+    )
     sv.set_defaults(func=cmd_serve)
     an = sub.add_parser("analyze", help="graph analysis: gap maps, collaboration network, leverage points, justifications, indicators")
     an.add_argument("kind", choices=["gaps", "network", "leverage", "explain", "indicators"])

@@ -14,7 +14,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -70,6 +70,13 @@ class EmbeddedStore:
             self._store.extend(quads)
             self._writes += 1
 
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads (named graphs included) in one transaction (all or nothing)."""
+        quads = list(quads)
+        with self._lock:
+            self._store.extend(quads)
+            self._writes += 1
+
     def load_file(self, path: Path, fmt: ox.RdfFormat | None = None) -> None:
         """Bulk-load an RDF file into the default graph."""
         with self._lock:
@@ -85,10 +92,14 @@ class EmbeddedStore:
         self._base = version
         self._writes = 0
 
-    def update(self, sparql: str) -> None:
-        """Apply a SPARQL Update (used by the build only; the public endpoint is read-only)."""
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply a SPARQL Update in one transaction (the build, and /update for holders of the write token).
+
+        Raises:
+            SyntaxError: the update is malformed (nothing is changed).
+        """
         with self._lock:
-            self._store.update(sparql, prefixes=PREFIXES)
+            self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
             self._writes += 1
 
     # ----------------------------------------------------------------- reads
@@ -99,6 +110,10 @@ class EmbeddedStore:
     def triples(self) -> list[ox.Triple]:
         """Every triple of the default graph."""
         return [q.triple for q in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad of the store: the default graph and the named graphs."""
+        return iter(self._store)
 
     def count(self) -> int:
         """Triples in the default graph."""

@@ -180,13 +180,23 @@ def test_accept_parser() -> None:
     [
         pytest.param("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", id="service"),
         pytest.param("select * where { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }", id="service-lowercase-silent"),
+    ],
+)
+def test_queries_that_would_reach_another_server_are_refused(live_server: str, query: str) -> None:
+    code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote(query))
+    assert code == 400 and "SERVICE is not allowed" in body
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
         pytest.param("SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }", id="from"),
         pytest.param("SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }", id="from-named"),
     ],
 )
-def test_queries_that_would_fetch_remote_data_are_refused(live_server: str, query: str) -> None:
-    code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote(query))
-    assert code == 400 and "never fetch remote data" in body
+def test_from_names_a_graph_of_the_store_an_absent_one_is_empty(live_server: str, query: str) -> None:
+    code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote(query), headers={"Accept": "application/sparql-results+json"})
+    assert code == 200 and json.loads(body)["results"]["bindings"] == []
 
 
 def test_keywords_inside_strings_variables_and_comments_are_fine(live_server: str) -> None:

@@ -41,6 +41,8 @@ class ServiceState:
     query_timeout: float = field(default_factory=lambda: float(os.environ.get("MHKG_QUERY_TIMEOUT", "10")))
     query_workers: int = field(default_factory=lambda: int(os.environ.get("MHKG_QUERY_WORKERS", "2")))
     max_rows: int = field(default_factory=lambda: int(os.environ.get("MHKG_MAX_ROWS", "10000")))
+    worker_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MHKG_WORKER_MEMORY_MB", "4096")))
+    executor_options: dict[str, Any] = field(default_factory=dict)  # tests: per-client limits, sandbox/policy switched off for controls
 
     def __post_init__(self) -> None:
         self.runner = QueryRunner(self.store, root=self.root)
@@ -59,7 +61,14 @@ class ServiceState:
         if self._executor is None:
             from .executor import QueryExecutor
 
-            self._executor = QueryExecutor(self.store, workers=self.query_workers, timeout=self.query_timeout, max_rows=self.max_rows)
+            self._executor = QueryExecutor(
+                self.store if self.embedded else None,  # a remote store: the workers only check queries against the policy
+                workers=self.query_workers,
+                timeout=self.query_timeout,
+                max_rows=self.max_rows,
+                memory_mb=self.worker_memory_mb,
+                **self.executor_options,
+            )
         return self._executor
 
     def close(self) -> None:

@@ -1,22 +1,37 @@
-"""Public SPARQL queries run in worker processes, so a runaway query can really be stopped.
+"""Public SPARQL queries run in sandboxed worker processes, scheduled without holding a thread.
 
-pyoxigraph cannot interrupt a query in-process. Each worker holds its own copy of the store,
-loaded from a snapshot of the service's store; a query that outlives the wall-clock timeout
-gets its worker killed (and replaced), and the caller gets a clear error, never a truncated
-answer. The service's own event loop and other workers keep answering meanwhile.
+pyoxigraph cannot interrupt a query in-process, so each query runs in a worker process that holds
+its own copy of the store, loaded from a snapshot of the service's store (one N-Quads file per data
+version; older ones are removed as soon as no worker still needs them). Each worker:
+
+- checks the query against the parse policy (:mod:`api.web.policy`) before evaluating it, under
+  the same limits, so the parser itself is bounded too;
+- cannot open an internet socket (:func:`api.web.sandbox.apply_worker_limits`: seccomp), so no
+  query can reach another host even if it got past the policy;
+- has an address-space limit and a lower CPU priority than the service.
+
+A query that outlives the timeout gets its worker killed and replaced. A worker that dies (over
+its memory limit, or a crash) is replaced too, and the caller gets a clear error, never a 500.
+
+Waiting for a worker is an ``await`` on the event loop, not a blocked thread, so ``/health`` and
+every other route keep answering while many queries queue. One client cannot hold every worker:
+it may run at most ``per_client_running`` queries at once and have at most ``per_client_queued``
+in flight; a further one is refused at once with a ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import multiprocessing as mp
 import os
-import queue
+import signal
 import tempfile
 import threading
-import time
-from dataclasses import dataclass
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -24,22 +39,64 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..config import PREFIXES
+from ..errors import MhkgError
 
 DEFAULT_TIMEOUT = float(os.environ.get("MHKG_QUERY_TIMEOUT", "10"))
 DEFAULT_MAX_ROWS = int(os.environ.get("MHKG_MAX_ROWS", "10000"))
+DEFAULT_MEMORY_MB = int(os.environ.get("MHKG_WORKER_MEMORY_MB", "4096"))
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-class QueryTimeoutError(Exception):
+class ExecutorError(MhkgError):
+    """A public query could not be answered. ``status`` is the HTTP status it maps to."""
+
+    status = 503
+    retry_after: int | None = None
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+
+class QueryTimeoutError(ExecutorError):
     """The query ran longer than the timeout and was stopped."""
 
 
-class QueryBusyError(Exception):
-    """No worker became free in time."""
+class QueryBusyError(ExecutorError):
+    """No worker became free in time, or too many queries are waiting."""
 
 
-class TooManyRowsError(Exception):
+class ClientLimitError(ExecutorError):
+    """This client already has as many queries in flight as one client may."""
+
+    status = 429
+
+
+class WorkerFailedError(ExecutorError):
+    """The worker died: over its memory limit, or a crash."""
+
+
+class TooManyRowsError(ExecutorError):
     """The answer has more rows (or triples) than the endpoint gives out in one response."""
+
+    status = 400
+
+
+class QueryRefusedError(ExecutorError):
+    """The parse policy refused the query (malformed, SERVICE, an update, too deep)."""
+
+    status = 400
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+class QueryFailedError(ExecutorError):
+    """The engine refused or failed to evaluate the query (its own syntax check, a type error …)."""
+
+    status = 400
 
 
 def _term_json(term: Any) -> dict[str, Any]:
@@ -62,17 +119,21 @@ def _term_json(term: Any) -> dict[str, Any]:
     return out
 
 
+class _RowCap(Exception):  # noqa: N818 - internal signal from the worker's evaluation
+    pass
+
+
 def _capped_solutions(result: ox.QuerySolutions, max_rows: int, media: str) -> bytes:
     """Serialise at most ``max_rows`` solutions; evaluation stops at the first row beyond them.
 
     The rows are read lazily, so a huge answer is never materialised: one row past the cap
-    raises :class:`TooManyRowsError`. The capped rows go through the lossless JSON format and,
-    for the other formats, through pyoxigraph's own serialisers.
+    raises. The capped rows go through the lossless JSON format and, for the other formats,
+    through pyoxigraph's own serialisers.
     """
     variables = [v.value for v in result.variables]
     rows = list(itertools.islice(result, max_rows + 1))
     if len(rows) > max_rows:
-        raise TooManyRowsError(max_rows)
+        raise _RowCap
     bindings = [{v: _term_json(row[v]) for v in variables if row[v] is not None} for row in rows]
     data = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":")).encode()
     fmt = ox.QueryResultsFormat.from_media_type(media)
@@ -81,41 +142,96 @@ def _capped_solutions(result: ox.QuerySolutions, max_rows: int, media: str) -> b
     return ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(format=fmt)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One public query and how to answer it.
+
+    ``default_graph`` and ``named_graphs`` are the protocol's dataset (``default-graph-uri``,
+    ``named-graph-uri``): IRIs of graphs in the store. None for both = the query's own dataset
+    (``FROM``/``FROM NAMED``) or the store's default graph.
+    """
+
+    text: str
+    results_format: str = "application/sparql-results+json"
+    graph_format: str = "text/turtle"
+    default_graph: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
+
+
 @dataclass
 class Answer:
-    kind: str  # "solutions" | "boolean" | "graph" | "error"
+    kind: str  # "solutions" | "boolean" | "graph" | "checked"
     body: bytes
     media: str
 
 
-def _worker(conn: Connection) -> None:  # runs in a child process
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What every worker is started with."""
+
+    memory_bytes: int | None
+    deny_network: bool = True
+    policy: bool = True
+
+
+def _evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[str, bytes]:
+    dataset: dict[str, Any] = {}
+    if job.default_graph is not None or job.named_graphs is not None:
+        dataset = {
+            "default_graph": [ox.NamedNode(g) for g in job.default_graph or ()],
+            "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
+        }
+    result = store.query(job.text, prefixes=PREFIXES, base_iri=job.base_iri, **dataset)
+    if isinstance(result, ox.QueryTriples):
+        triples = list(itertools.islice(result, max_rows + 1))
+        if len(triples) > max_rows:
+            raise _RowCap
+        prefixes = PREFIXES if job.graph_format == "text/turtle" else None
+        return "graph", ox.serialize(triples, format=ox.RdfFormat.from_media_type(job.graph_format), prefixes=prefixes)
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean", result.serialize(format=ox.QueryResultsFormat.from_media_type(job.results_format))
+    return "solutions", _capped_solutions(result, max_rows, job.results_format)
+
+
+def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a child process
+    from . import policy, sandbox
+
+    try:
+        sandbox.apply_worker_limits(memory_bytes=options.memory_bytes, deny_net=options.deny_network)
+    except (sandbox.SandboxError, ValueError, OSError) as exc:
+        conn.send(("sandbox", str(exc).encode()))
+        return
+    policy.prepare()
+    with contextlib.suppress(policy.PolicyError):
+        policy.check_query("ASK {}")  # import and warm the parser before the first visitor
+    conn.send(("ready", b""))
     store: ox.Store | None = None
     version: str | None = None
     while True:
         try:
-            msg = conn.recv()
+            snapshot, want_version, job, max_rows = conn.recv()
         except EOFError:
             return
-        snapshot, want_version, text, results_format, graph_format, max_rows = msg
         try:
-            if want_version != version:
+            if snapshot is not None and want_version != version:
+                store = None  # free the old copy before loading the new one
                 store = ox.Store()
-                store.bulk_load(path=snapshot, format=ox.RdfFormat.N_TRIPLES)
+                store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
                 version = want_version
-            assert store is not None
-            result = store.query(text, prefixes=PREFIXES)
-            if isinstance(result, ox.QueryTriples):
-                triples = list(itertools.islice(result, max_rows + 1))
-                if len(triples) > max_rows:
-                    raise TooManyRowsError(max_rows)
-                prefixes = PREFIXES if graph_format == "text/turtle" else None
-                conn.send(("graph", ox.serialize(triples, format=ox.RdfFormat.from_media_type(graph_format), prefixes=prefixes)))
-            elif isinstance(result, ox.QueryBoolean):
-                conn.send(("boolean", result.serialize(format=ox.QueryResultsFormat.from_media_type(results_format))))
-            else:
-                conn.send(("solutions", _capped_solutions(result, max_rows, results_format)))
-        except TooManyRowsError as exc:
-            conn.send(("too-many", str(exc.args[0]).encode()))
+            conn.send(("started", b""))
+            if options.policy:
+                policy.check_query(job.text)
+            if store is None:
+                conn.send(("checked", b""))
+                continue
+            conn.send(_evaluate(store, job, max_rows))
+        except policy.PolicyError as exc:
+            conn.send(("refused", json.dumps({"message": str(exc), "line": exc.line, "column": exc.column}).encode()))
+        except _RowCap:
+            conn.send(("too-many", b""))
+        except MemoryError:
+            conn.send(("memory", b""))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc).encode()))
         except Exception as exc:  # noqa: BLE001 - any evaluation error becomes a 400 for the client
@@ -123,88 +239,305 @@ def _worker(conn: Connection) -> None:  # runs in a child process
 
 
 class _Worker:
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, options: WorkerOptions) -> None:
         self.parent, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child,), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(child, options), daemon=True, name="mhkg-query-worker")
         self.proc.start()
         child.close()
+        self.ready = False
 
     def kill(self) -> None:
-        self.proc.kill()
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.kill()
         self.proc.join(timeout=5)
-        self.parent.close()
+        with contextlib.suppress(OSError):
+            self.parent.close()
+
+
+@dataclass
+class _Waiter:
+    client: str
+    future: asyncio.Future[_Worker]
+    loop: asyncio.AbstractEventLoop
+
+
+@dataclass
+class _Counts:
+    running: Counter[str] = field(default_factory=Counter)
+    in_flight: Counter[str] = field(default_factory=Counter)
 
 
 class QueryExecutor:
-    """A small pool of query worker processes over snapshots of a store.
+    """A small pool of sandboxed query worker processes over snapshots of a store.
 
     Args:
-        store: the embedded store whose content the workers serve.
+        store: the embedded store whose content the workers serve; None: the workers only check
+            queries against the policy (a remote store evaluates them).
         workers: how many queries may run at once.
-        timeout: seconds a query may run before it is stopped.
+        timeout: seconds a query may run (and wait for a worker) before it is stopped.
         max_rows: the most solutions (or triples) one answer may hold.
+        memory_mb: address-space limit of each worker, in MiB (None: no limit).
+        per_client_running: queries one client may have running at once (default: all workers but one).
+        per_client_queued: queries one client may have in flight (running or waiting).
+        max_waiting: queries that may wait for a worker, over all clients.
+        deny_network: install the seccomp filter in the workers (tests switch it off for a control).
+        policy: check queries against the parse policy in the workers (tests switch it off to show
+            that the sandbox alone stops SERVICE).
     """
 
-    def __init__(self, store: Any, *, workers: int = 2, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+    def __init__(
+        self,
+        store: Any,
+        *,
+        workers: int = 2,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        memory_mb: int | None = DEFAULT_MEMORY_MB,
+        per_client_running: int | None = None,
+        per_client_queued: int | None = None,
+        max_waiting: int = 200,
+        deny_network: bool = True,
+        policy: bool = True,
+    ) -> None:
         self.store = store
         self.timeout = timeout
         self.max_rows = max_rows
+        self.workers = workers
+        self.per_client_running = per_client_running or max(1, workers - 1)
+        self.per_client_queued = per_client_queued or max(2, 2 * workers)
+        self.max_waiting = max_waiting
+        self.load_timeout = max(60.0, 10 * timeout)  # a new data version: the worker loads its snapshot first
+        self._options = WorkerOptions(memory_bytes=memory_mb * 1024 * 1024 if memory_mb else None, deny_network=deny_network, policy=policy)
         self._ctx = mp.get_context("spawn")
         self._dir = tempfile.TemporaryDirectory(prefix="mhkg-snapshots-")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the bookkeeping below; never held across an await
+        self._snapshot_lock = threading.Lock()
         self._snapshot: tuple[str, str] | None = None
-        self._free: queue.Queue[_Worker] = queue.Queue()
-        for _ in range(workers):
-            self._free.put(_Worker(self._ctx))
+        self._snapshot_users: Counter[str] = Counter()
+        self._idle: list[_Worker] = []
+        self._waiting: deque[_Waiter] = deque()
+        self._counts = _Counts()
+        self._started = False
+        self._closed = False
 
-    def _current_snapshot(self) -> tuple[str, str]:
-        version = self.store.data_version()
+    # ------------------------------------------------------------------ workers
+    def _start_workers(self) -> None:
         with self._lock:
+            if self._started:
+                return
+            self._started = True
+        for _ in range(self.workers):
+            self._offer(_Worker(self._ctx, self._options))
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        return _Worker(self._ctx, self._options)
+
+    @staticmethod
+    def _died(worker: _Worker) -> WorkerFailedError:
+        worker.proc.join(timeout=2)
+        code = worker.proc.exitcode
+        if code == -signal.SIGABRT:  # Rust's allocator aborts when the address-space limit refuses memory
+            return WorkerFailedError("The query needed more memory than a query may use here, and was stopped.", retry_after=1)
+        return WorkerFailedError(f"The query stopped its worker unexpectedly (exit status {code}); the worker was replaced.", retry_after=1)
+
+    async def _ensure_ready(self, worker: _Worker, loop: asyncio.AbstractEventLoop) -> _Worker:
+        """Wait (without a thread) for a new worker's 'ready'; a sandbox that cannot be set up fails closed."""
+        if worker.ready:
+            return worker
+        kind, body = await self._receive(worker, loop, self.load_timeout)
+        if kind == "sandbox":
+            raise WorkerFailedError(f"The query workers cannot be isolated from the network on this machine, so public queries are off: {body.decode()}")
+        worker.ready = True
+        return worker
+
+    async def _receive(self, worker: _Worker, loop: asyncio.AbstractEventLoop, timeout: float) -> tuple[str, bytes]:
+        """The worker's next message, awaited on the event loop (the pipe is watched, no thread waits)."""
+        readable: asyncio.Future[None] = loop.create_future()
+        fd = worker.parent.fileno()
+        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        try:
+            await asyncio.wait_for(readable, timeout)
+        finally:
+            loop.remove_reader(fd)
+        try:
+            return await asyncio.to_thread(worker.parent.recv)  # a whole answer is already on its way
+        except (EOFError, OSError) as exc:
+            raise self._died(worker) from exc
+
+    # ------------------------------------------------------------------ scheduling
+    async def _acquire(self, client: str) -> _Worker:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._counts.in_flight[client] >= self.per_client_queued:
+                raise ClientLimitError(
+                    f"You already have {self.per_client_queued} queries running or waiting here; wait for one to finish.", retry_after=max(1, int(self.timeout))
+                )
+            if self._idle and self._counts.running[client] < self.per_client_running:
+                worker = self._idle.pop()
+                self._counts.running[client] += 1
+                self._counts.in_flight[client] += 1
+                return worker
+            if len(self._waiting) >= self.max_waiting:
+                raise QueryBusyError("Too many queries are waiting for a worker; try again shortly.", retry_after=max(1, int(self.timeout)))
+            waiter = _Waiter(client, loop.create_future(), loop)
+            self._waiting.append(waiter)
+            self._counts.in_flight[client] += 1
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter.future), self.timeout)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            with self._lock:
+                queued = waiter in self._waiting
+                if queued:
+                    self._waiting.remove(waiter)
+                    self._counts.in_flight[client] -= 1
+            if not queued:  # a worker was handed over just as the wait ended: pass it on when it arrives
+                waiter.future.add_done_callback(lambda f: None if f.cancelled() or f.exception() else self._release(f.result(), client))
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise QueryBusyError("All query workers stayed busy; try again shortly.", retry_after=max(1, int(self.timeout))) from None
+
+    def _release(self, worker: _Worker, client: str) -> None:
+        """The client is done with the worker: count it, and offer the worker to whoever waits."""
+        with self._lock:
+            self._counts.running[client] -= 1
+            self._counts.in_flight[client] -= 1
+        self._offer(worker)
+
+    def _offer(self, worker: _Worker) -> None:
+        """Give the worker to the first waiting client that may run one more query, else mark it idle."""
+        with self._lock:
+            if self._closed:
+                worker.kill()
+                return
+            for waiter in self._waiting:
+                if self._counts.running[waiter.client] < self.per_client_running and not waiter.future.done():
+                    self._waiting.remove(waiter)
+                    self._counts.running[waiter.client] += 1
+                    waiter.loop.call_soon_threadsafe(_hand_over, waiter.future, worker)
+                    return
+            self._idle.append(worker)
+
+    # ------------------------------------------------------------------ snapshots
+    def _current_snapshot(self) -> tuple[str, str] | tuple[None, None]:
+        """The N-Quads snapshot of the current data version (written once per version; old ones removed)."""
+        if self.store is None:
+            return None, None
+        version = self.store.data_version()
+        with self._snapshot_lock:
             if self._snapshot is None or self._snapshot[1] != version:
-                path = Path(self._dir.name) / f"{version.replace('+', '-')}.nt"
+                path = Path(self._dir.name) / f"{version.replace('+', '-').replace('/', '-')}.nq"
                 if not path.exists():
                     tmp = path.with_suffix(".tmp")
-                    ox.serialize(self.store.triples(), output=str(tmp), format=ox.RdfFormat.N_TRIPLES)
+                    ox.serialize(self.store.quads(), output=str(tmp), format=ox.RdfFormat.N_QUADS)
                     os.replace(tmp, path)
                 self._snapshot = (str(path), version)
+                self._remove_old_snapshots()
+            self._snapshot_users[self._snapshot[0]] += 1
             return self._snapshot
 
-    def run(self, text: str, *, results_format: str, graph_format: str) -> Answer:
-        """Evaluate a query in a worker.
+    def _done_with_snapshot(self, path: str | None) -> None:
+        if path is None:
+            return
+        with self._snapshot_lock:
+            self._snapshot_users[path] -= 1
+            self._remove_old_snapshots()
+
+    def _remove_old_snapshots(self) -> None:
+        current = self._snapshot[0] if self._snapshot else None
+        for old in Path(self._dir.name).glob("*.nq"):
+            if str(old) != current and self._snapshot_users[str(old)] <= 0:
+                old.unlink(missing_ok=True)
+                self._snapshot_users.pop(str(old), None)
+
+    def snapshots(self) -> list[Path]:
+        """The snapshot files on disk now (at most the current one, plus any still being read)."""
+        return sorted(Path(self._dir.name).glob("*.nq"))
+
+    # ------------------------------------------------------------------ the one entry point
+    async def run(self, job: Job, *, client: str = "-") -> Answer:
+        """Check and evaluate a public query in a worker.
 
         Raises:
-            QueryTimeoutError: it ran longer than the timeout (the worker was killed and replaced).
-            QueryBusyError: no worker became free within the timeout.
-            TooManyRowsError: the answer has more than ``max_rows`` rows or triples.
+            QueryRefusedError: the parse policy refused it (400, with line and column where known).
+            QueryFailedError: the engine could not evaluate it (400).
+            TooManyRowsError: the answer has more than ``max_rows`` rows or triples (400).
+            ClientLimitError: this client has too many queries in flight (429, Retry-After).
+            QueryBusyError: no worker became free in time, or the queue is full (503, Retry-After).
+            QueryTimeoutError: it ran longer than the timeout; the worker was replaced (503).
+            WorkerFailedError: the worker died (over its memory limit, a crash) or cannot be sandboxed (503).
         """
-        snapshot, version = self._current_snapshot()
-        deadline = time.monotonic() + self.timeout
+        if self._closed:
+            raise QueryBusyError("The service is shutting down.")
+        if not self._started:
+            await asyncio.to_thread(self._start_workers)
+        loop = asyncio.get_running_loop()
+        worker = await self._acquire(client)
+        snapshot: str | None = None
         try:
-            worker = self._free.get(timeout=self.timeout)
-        except queue.Empty as exc:
-            raise QueryBusyError("All query workers are busy; try again shortly.") from exc
-        try:
-            worker.parent.send((snapshot, version, text, results_format, graph_format, self.max_rows))
-            if not worker.parent.poll(max(0.1, deadline - time.monotonic())):
-                worker.kill()
-                worker = _Worker(self._ctx)
-                raise QueryTimeoutError(f"The query ran longer than {self.timeout:g} s and was stopped.")
-            kind, body = worker.parent.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            worker.kill()
-            worker = _Worker(self._ctx)
+            worker = await self._ensure_ready(worker, loop)
+            snapshot, version = await asyncio.to_thread(self._current_snapshot)
+            worker.parent.send((snapshot, version, job, self.max_rows))
+            kind, body = await self._receive(worker, loop, self.load_timeout)  # 'started': the snapshot is loaded
+            if kind == "started":
+                kind, body = await self._receive(worker, loop, self.timeout)
+        except TimeoutError:
+            worker = await asyncio.to_thread(self._replace, worker)
+            raise QueryTimeoutError(f"The query ran longer than {self.timeout:g} s and was stopped.", retry_after=1) from None
+        except WorkerFailedError:
+            worker = await asyncio.to_thread(self._replace, worker)
+            raise
+        except BaseException:  # cancelled (the client went away) or a broken pipe: the worker's state is unknown
+            worker = self._replace(worker)
             raise
         finally:
-            self._free.put(worker)
+            self._release(worker, client)
+            self._done_with_snapshot(snapshot)
+        return self._answer(kind, body, job)
+
+    def _answer(self, kind: str, body: bytes, job: Job) -> Answer:
+        if kind == "refused":
+            detail = json.loads(body)
+            raise QueryRefusedError(detail["message"], line=detail["line"], column=detail["column"])
         if kind == "too-many":
             raise TooManyRowsError(
                 f"The answer has more than {self.max_rows} rows, the most this public endpoint returns at once: "
                 "add LIMIT and OFFSET to page through it, or download the whole dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld."
             )
-        media = graph_format if kind == "graph" else results_format
+        if kind == "memory":
+            raise WorkerFailedError("The query needed more memory than a query may use here, and was stopped.", retry_after=1)
+        if kind == "syntax":
+            raise QueryFailedError(f"Malformed query: {body.decode()}")
+        if kind == "error":
+            raise QueryFailedError(f"Query evaluation failed: {body.decode()}")
+        media = job.graph_format if kind == "graph" else job.results_format
         return Answer(kind, body, media)
 
+    def status(self) -> dict[str, int]:
+        """Workers idle, queries running and waiting (for /ready and the logs)."""
+        with self._lock:
+            return {"workers": self.workers, "idle": len(self._idle), "running": sum(self._counts.running.values()), "waiting": len(self._waiting)}
+
     def close(self) -> None:
-        while not self._free.empty():
-            self._free.get_nowait().kill()
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            waiting, self._waiting = list(self._waiting), deque()
+        for worker in idle:
+            worker.kill()
+        for waiter in waiting:
+            waiter.loop.call_soon_threadsafe(_fail, waiter.future)
         self._dir.cleanup()
+
+
+def _hand_over(future: asyncio.Future[_Worker], worker: _Worker) -> None:
+    """On the waiter's loop: give it the worker (the future is shielded, so only close() can have settled it)."""
+    if future.done():
+        worker.kill()
+    else:
+        future.set_result(worker)
+
+
+def _fail(future: asyncio.Future[_Worker]) -> None:
+    if not future.done():
+        future.set_exception(QueryBusyError("The service is shutting down."))

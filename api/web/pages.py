@@ -297,27 +297,26 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
     )
 
 
-def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
-    """Run a researcher's query the way /sparql does: guarded, in a worker, with the timeout."""
+async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
+    """Run a researcher's query the way /sparql does: the parse policy and the evaluation in a sandboxed worker."""
+    import asyncio
     import json
 
-    from .executor import QueryBusyError, QueryTimeoutError, TooManyRowsError
-    from .guard import ForbiddenQueryError, check_query
+    import pyoxigraph as ox
 
+    from .executor import ExecutorError, Job
+    from .sparql import client_of
+
+    job = Job(text, results_format="application/sparql-results+json", graph_format="application/n-triples", base_iri=str(request.url_for("sparql_get")))
     try:
-        check_query(text)
-        if not state.embedded:
-            rows = state.store.select(text)
+        answer = await state.executor.run(job, client=client_of(request))
+        if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates it
+            rows = await asyncio.to_thread(state.store.select, text)
             columns = projection(text) or sorted({k for r in rows for k in r})
             return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None
-        answer = state.executor.run(text, results_format="application/sparql-results+json", graph_format="application/n-triples")
-    except (QueryError, ForbiddenQueryError, QueryTimeoutError, QueryBusyError, TooManyRowsError) as exc:
+    except (QueryError, ExecutorError) as exc:
         return [], [], str(exc)
-    if answer.kind in ("syntax", "error"):
-        return [], [], answer.body.decode()
     if answer.kind == "graph":
-        import pyoxigraph as ox
-
         triples = list(ox.parse(input=answer.body, format=ox.RdfFormat.N_TRIPLES))
         return (
             ["subject", "predicate", "object"],
@@ -332,7 +331,7 @@ def _run_text(state: ServiceState, text: str) -> tuple[list[str], list[dict[str,
 
 
 @router.get("/query", response_class=HTMLResponse)
-def query_page(request: Request, example: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+async def query_page(request: Request, example: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
     text, columns, rows, error = "", [], [], None
     if example:
         try:
@@ -341,7 +340,7 @@ def query_page(request: Request, example: str | None = None, state: ServiceState
             raise HTTPException(404, f"No catalogue query {example!r}") from None
         defaults = {p.name: (p.default or _example_value(p.name)) for p in q.parameters if p.required or p.default}
         text = q.bind({k: v for k, v in defaults.items() if v})
-        columns, rows, error = _run_text(state, text)
+        columns, rows, error = await _run_text(request, state, text)
     else:
         text = 'SELECT ?org ?label WHERE {\n  ?org a mh:Committee ; rdfs:label ?label .\n  FILTER(LANG(?label) = "sv")\n}\nORDER BY ?label'
     return render(request, "query.html", catalogue=list(catalogue().values()), text=text, columns=columns, rows=rows, error=error)
@@ -357,8 +356,8 @@ def _example_value(name: str) -> str | None:
 
 
 @router.post("/query", response_class=HTMLResponse)
-def query_run(request: Request, query: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    columns, rows, error = _run_text(state, query)
+async def query_run(request: Request, query: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    columns, rows, error = await _run_text(request, state, query)
     return render(request, "query.html", catalogue=list(catalogue().values()), text=query, columns=columns, rows=rows, error=error)
 
 

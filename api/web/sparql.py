@@ -1,57 +1,110 @@
-"""The SPARQL 1.1 Protocol endpoint at /sparql: read-only, with content negotiation."""
+"""The SPARQL 1.1 Protocol endpoints: /sparql (public, read-only) and /update (write token only).
+
+Every public query is checked by the parse policy and evaluated in a sandboxed worker
+(:mod:`api.web.policy`, :mod:`api.web.executor`). A dataset given by ``FROM``/``FROM NAMED`` or by
+``default-graph-uri``/``named-graph-uri`` names graphs of the store: nothing is ever fetched, and a
+graph the store lacks is empty. Relative IRIs resolve against the endpoint's own IRI.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import urllib.error
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from ..config import ID, PREFIXES
 from .data import cached
 from .deps import ServiceState, get_state
-from .executor import QueryBusyError, QueryTimeoutError, TooManyRowsError
-from .guard import ForbiddenQueryError, check_query
+from .executor import ExecutorError, Job
 from .negotiation import GRAPHS, RESULTS, SHORT, choose
+from .policy import PolicyError, check_update
 
 router = APIRouter(tags=["SPARQL"])
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-
-
-DATASET_PARAMS = ("default-graph-uri", "named-graph-uri")
-DATASET_REFUSED = (
-    "default-graph-uri and named-graph-uri are not accepted: queries run on this knowledge graph's default graph only and never fetch remote data."
-)
-
-
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted here (holders of the write token send updates to /update)."
 
 
-def _error(status: int, message: str) -> PlainTextResponse:
-    return PlainTextResponse(message + "\n", status_code=status)
+def _error(status: int, message: str, *, retry_after: int | None = None, headers: dict[str, str] | None = None) -> PlainTextResponse:
+    extra = dict(headers or {})
+    if retry_after is not None:
+        extra["Retry-After"] = str(retry_after)
+    return PlainTextResponse(message + "\n", status_code=status, headers=extra)
 
 
-def _refused(items: list[tuple[str, object]]) -> PlainTextResponse | None:
-    """400 for parameters of an update, or of a dataset this endpoint will not fetch; None when there are none."""
-    if any(k in UPDATE_PARAMS for k, _ in items):
-        return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
-    if any(k in DATASET_PARAMS for k, _ in items):
-        return _error(400, DATASET_REFUSED)
-    return None
+def _media_type(request: Request) -> tuple[str, PlainTextResponse | None]:
+    """The request's media type, or a 415 for a charset other than UTF-8 (the protocol's only encoding)."""
+    raw = request.headers.get("content-type") or ""
+    ctype, _, params = raw.partition(";")
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return ctype.strip().lower(), _error(415, f"Unsupported charset {value.strip()}: SPARQL requests are UTF-8.")
+    return ctype.strip().lower(), None
+
+
+def _utf8(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, PlainTextResponse | None]:
+    """The protocol's dataset: graphs of the store named by default-graph-uri / named-graph-uri (never fetched)."""
+    default = tuple(str(v) for k, v in items if k == "default-graph-uri")
+    named = tuple(str(v) for k, v in items if k == "named-graph-uri")
+    for iri in default + named:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            return None, None, _error(400, f"Not an IRI: {iri!r} (default-graph-uri and named-graph-uri name graphs of this store).")
+    if not default and not named:
+        return None, None, None
+    return default, named, None
+
+
+def client_of(request: Request) -> str:
+    """Who is asking, for the per-client limits (the peer address; uvicorn applies trusted proxy headers)."""
+    return request.client.host if request.client else "-"
 
 
 QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed query, an update, a query that would fetch remote data, or an answer over the row cap", "content": {"text/plain": {}}},
+    400: {"description": "Malformed query (with line and column), SERVICE, an update, too deep, or an answer over the row cap", "content": {"text/plain": {}}},
     406: {"description": "None of the offered result formats is acceptable", "content": {"text/plain": {}}},
-    503: {"description": "The query ran longer than the timeout and was stopped, or all workers are busy", "content": {"text/plain": {}}},
+    415: {"description": "Unsupported content type or charset", "content": {"text/plain": {}}},
+    429: {"description": "This client already has as many queries in flight as one client may (Retry-After)", "content": {"text/plain": {}}},
+    503: {
+        "description": "Stopped at the timeout or the memory limit, or all workers busy (Retry-After)",
+        "content": {"text/plain": {}},
+    },
 }
 QUERY_PARAMETERS = [
     {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}, "description": "A SPARQL 1.1 query; without it: the service description"},
+    {
+        "name": "default-graph-uri",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "description": "A graph of the store to use as (part of) the default graph; never fetched",
+    },
+    {
+        "name": "named-graph-uri",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "description": "A graph of the store to use as a named graph; never fetched",
+    },
     {"name": "format", "in": "query", "required": False, "schema": {"type": "string"}, "description": "json, xml, csv, tsv, ttl, nt, jsonld or rdf"},
 ]
 
@@ -62,60 +115,69 @@ QUERY_PARAMETERS = [
     responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, **QUERY_ERRORS},
     openapi_extra={"parameters": QUERY_PARAMETERS},
 )
-def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Response:
+async def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     items = request.query_params.multi_items()
-    if refused := _refused(items):
-        return refused
+    if any(k in UPDATE_PARAMS for k, _ in items):
+        return _error(400, READ_ONLY)
     queries = [v for k, v in items if k == "query"]
     if len(queries) > 1:
         return _error(400, "More than one 'query' parameter.")
     if not queries:
         return service_description(request, state)
-    return _answer(queries[0], request, state)
+    return await _answer(queries[0], items, request, state)
 
 
 @router.post(
     "/sparql",
     summary="SPARQL 1.1 query (POST, form-encoded or application/sparql-query)",
-    responses={
-        200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}},
-        **QUERY_ERRORS,
-        415: {"description": "Unsupported content type", "content": {"text/plain": {}}},
-    },
+    responses={200: {"content": {m: {} for m in list(RESULTS) + list(GRAPHS)}}, **QUERY_ERRORS},
     openapi_extra={
         "parameters": QUERY_PARAMETERS[1:],
         "requestBody": {
             "required": True,
             "content": {
-                FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}},
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        },
+                        "required": ["query"],
+                    }
+                },
                 SPARQL_QUERY: {"schema": {"type": "string"}},
             },
         },
     },
 )
 async def sparql_post(request: Request, state: ServiceState = Depends(get_state)) -> Response:
-    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    url_items = request.query_params.multi_items()
-    if ctype == SPARQL_UPDATE:
-        return _error(400, "This endpoint is read-only: SPARQL Update is not accepted.")
-    if refused := _refused(url_items):
+    ctype, refused = _media_type(request)
+    if refused:
         return refused
+    url_items = request.query_params.multi_items()
+    if ctype == SPARQL_UPDATE or any(k in UPDATE_PARAMS for k, _ in url_items):
+        return _error(400, READ_ONLY)
     if ctype == FORM:
-        form = await request.form()
-        items = list(form.multi_items())
-        if refused := _refused(items):
-            return refused
-        queries = [str(v) for k, v in items if k == "query"] + [v for k, v in url_items if k == "query"]
+        text = _utf8(await request.body())
+        if text is None:
+            return _error(400, "The form is not UTF-8.")
+        form_items = urllib.parse.parse_qsl(text, keep_blank_values=True)
+        if any(k in UPDATE_PARAMS for k, _ in form_items):
+            return _error(400, READ_ONLY)
+        queries = [v for k, v in form_items + url_items if k == "query"]
         if len(queries) != 1:
             return _error(400, "Exactly one 'query' parameter is required.")
-        text = queries[0]
-    elif ctype == SPARQL_QUERY:
+        return await _answer(queries[0], url_items + form_items, request, state)
+    if ctype == SPARQL_QUERY:
         if any(k == "query" for k, _ in url_items):
             return _error(400, "A 'query' URL parameter is not allowed with an application/sparql-query body.")
-        text = (await request.body()).decode("utf-8", errors="replace")
-    else:
-        return _error(415, f"Unsupported content type {ctype or '(none)'}: use {FORM} or {SPARQL_QUERY}.")
-    return await run_in_threadpool(_answer, text, request, state)  # waits on a worker: keep the event loop free
+        text = _utf8(await request.body())
+        if text is None:
+            return _error(400, "The query is not UTF-8.")
+        return await _answer(text, url_items, request, state)
+    return _error(415, f"Unsupported content type {ctype or '(none)'}: use {FORM} or {SPARQL_QUERY}.")
 
 
 def _format(request: Request, offered: list[str]) -> str | None:
@@ -126,33 +188,28 @@ def _format(request: Request, offered: list[str]) -> str | None:
     return choose(request.headers.get("accept"), offered)
 
 
-def _answer(text: str, request: Request, state: ServiceState) -> Response:
-    try:
-        check_query(text)
-    except ForbiddenQueryError as exc:
-        return _error(400, str(exc))
-    if not state.embedded:
-        return _forward(text, request, state)
+async def _answer(text: str, items: list[tuple[str, Any]], request: Request, state: ServiceState) -> Response:
+    default, named, refused = _dataset(items)
+    if refused:
+        return refused
     results_media = _format(request, list(RESULTS))
     graph_media = _format(request, list(GRAPHS))
     if results_media is None and graph_media is None:
         return _error(406, "Not acceptable: " + ", ".join(list(RESULTS) + list(GRAPHS)))
+    job = Job(
+        text,
+        results_format=RESULTS[results_media or "application/sparql-results+json"].media_type,
+        graph_format=GRAPHS[graph_media or "text/turtle"].media_type,
+        default_graph=default,
+        named_graphs=named,
+        base_iri=str(request.url_for("sparql_get")),
+    )
     try:
-        answer = state.executor.run(
-            text,
-            results_format=RESULTS[results_media or "application/sparql-results+json"].media_type,
-            graph_format=GRAPHS[graph_media or "text/turtle"].media_type,
-        )
-    except QueryTimeoutError as exc:
-        return _error(503, str(exc))
-    except QueryBusyError as exc:
-        return _error(503, str(exc))
-    except TooManyRowsError as exc:
-        return _error(400, str(exc))
-    if answer.kind == "syntax":
-        return _error(400, f"Malformed query: {answer.body.decode()}")
-    if answer.kind == "error":
-        return _error(400, f"Query evaluation failed: {answer.body.decode()}")
+        answer = await state.executor.run(job, client=client_of(request))
+    except ExecutorError as exc:
+        return _error(exc.status, str(exc), retry_after=exc.retry_after)
+    if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates it
+        return await asyncio.to_thread(_forward, text, items, request, state)
     chosen = graph_media if answer.kind == "graph" else results_media
     if chosen is None:
         offered = GRAPHS if answer.kind == "graph" else RESULTS
@@ -160,13 +217,12 @@ def _answer(text: str, request: Request, state: ServiceState) -> Response:
     return Response(answer.body, media_type=chosen if not chosen.startswith("text/") else chosen + "; charset=utf-8")
 
 
-def _forward(text: str, request: Request, state: ServiceState) -> Response:
-    """Pass a query to the configured remote endpoint, with the client's Accept header."""
-    import urllib.parse
-
+def _forward(text: str, items: list[tuple[str, Any]], request: Request, state: ServiceState) -> Response:
+    """Pass a checked query to the configured remote endpoint, with the client's Accept header and dataset."""
     from ..store import _with_prefixes
 
-    data = urllib.parse.urlencode({"query": _with_prefixes(text)}).encode()  # same predeclared prefixes as embedded
+    dataset = [(k, str(v)) for k, v in items if k in ("default-graph-uri", "named-graph-uri")]
+    data = urllib.parse.urlencode([("query", _with_prefixes(text)), *dataset]).encode()  # same predeclared prefixes as embedded
     accept = request.headers.get("accept") or "application/sparql-results+json"
     req = urllib.request.Request(state.store.endpoint, data=data, headers={"Accept": accept, "Content-Type": FORM})  # noqa: S310
     try:
@@ -176,6 +232,87 @@ def _forward(text: str, request: Request, state: ServiceState) -> Response:
         return _error(exc.code, exc.read().decode("utf-8", errors="replace"))
     except OSError as exc:
         return _error(502, f"The SPARQL server did not answer: {exc}")
+
+
+# ------------------------------------------------------------------------------------------- /update
+def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | None:
+    if not state.token:
+        return _error(403, "Updates are switched off: this service has no write token configured.")
+    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), state.token.encode()):
+        return _error(401, "Updates need the write token: send it as 'Authorization: Bearer <token>'.", headers={"WWW-Authenticate": "Bearer"})
+    return None
+
+
+@router.post(
+    "/update",
+    summary="SPARQL 1.1 Update (POST, form-encoded or application/sparql-update); needs the write token",
+    responses={
+        204: {"description": "The update was applied, all of it (one transaction)"},
+        400: {"description": "Malformed update (with line and column), LOAD or SERVICE, or a dataset conflict", "content": {"text/plain": {}}},
+        401: {"description": "No or a wrong write token", "content": {"text/plain": {}}},
+        403: {"description": "Updates are switched off (no write token configured)", "content": {"text/plain": {}}},
+        415: {"description": "Unsupported content type or charset", "content": {"text/plain": {}}},
+        501: {"description": "The service runs on a remote SPARQL server: send updates there", "content": {"text/plain": {}}},
+    },
+    openapi_extra={
+        "parameters": [
+            {"name": "using-graph-uri", "in": "query", "required": False, "schema": {"type": "array", "items": {"type": "string"}}},
+            {"name": "using-named-graph-uri", "in": "query", "required": False, "schema": {"type": "array", "items": {"type": "string"}}},
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM: {"schema": {"type": "object", "properties": {"update": {"type": "string"}}, "required": ["update"]}},
+                SPARQL_UPDATE: {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def sparql_update(request: Request, state: ServiceState = Depends(get_state)) -> Response:
+    if refused := _authorised(request, state):
+        return refused
+    ctype, refused = _media_type(request)
+    if refused:
+        return refused
+    url_items = request.query_params.multi_items()
+    if ctype == FORM:
+        text = _utf8(await request.body())
+        if text is None:
+            return _error(400, "The form is not UTF-8.")
+        items = url_items + urllib.parse.parse_qsl(text, keep_blank_values=True)
+        updates = [v for k, v in items if k == "update"]
+        if len(updates) != 1 or any(k == "query" for k, _ in items):
+            return _error(400, "Exactly one 'update' parameter (and no 'query') is required.")
+        update = updates[0]
+    elif ctype == SPARQL_UPDATE:
+        if any(k in ("update", "query") for k, _ in url_items):
+            return _error(400, "An 'update' or 'query' URL parameter is not allowed with an application/sparql-update body.")
+        body = _utf8(await request.body())
+        if body is None:
+            return _error(400, "The update is not UTF-8.")
+        update, items = body, url_items
+    else:
+        return _error(415, f"Unsupported content type {ctype or '(none)'}: use {FORM} or {SPARQL_UPDATE}.")
+    if not state.embedded:
+        return _error(501, "This service runs on a remote SPARQL server: send updates to that server.")
+    using = [str(v) for k, v in items if k == "using-graph-uri"]
+    using_named = [str(v) for k, v in items if k == "using-named-graph-uri"]
+    try:
+        text, _ = await asyncio.to_thread(check_update, update, using=using, using_named=using_named)
+    except PolicyError as exc:
+        return _error(400, str(exc))
+    base = str(request.url_for("sparql_update"))
+
+    def apply() -> None:
+        with state.write_lock:
+            state.store.update(text, base_iri=base)
+
+    try:
+        await asyncio.to_thread(apply)
+    except (SyntaxError, ValueError, OSError) as exc:
+        return _error(400, f"The update failed and changed nothing: {exc}")
+    return Response(status_code=204)
 
 
 DUMPS = {"nt": "application/n-triples", "ttl": "text/turtle", "jsonld": "application/ld+json"}

@@ -1,0 +1,256 @@
+"""What a public query may do, decided by parsing it: the first layer of the endpoint's defence.
+
+Every query text that reaches the public endpoint is parsed with a real SPARQL 1.1 parser
+(rdflib's grammar, which applies the codepoint-escape pre-pass of SPARQL 1.1 §19.2 exactly as the
+query engine does), and the parse tree is checked. The policy fails closed:
+
+- whatever the parser cannot read is refused, with the line and column where it stopped;
+- a query whose tree holds a ``SERVICE`` pattern anywhere (nested, in a subquery, in ``EXISTS`` …)
+  is refused;
+- an update (``INSERT``, ``LOAD``, ``CLEAR`` …) is refused on the query endpoint;
+- a tree nested deeper than :data:`MAX_DEPTH` is refused (deep nesting crashes parsers and
+  evaluators by stack overflow).
+
+No keyword is ever looked for in the text. ``FROM`` and ``FROM NAMED`` are allowed: the engine
+reads them as names of graphs in the store and never fetches anything for them.
+
+The second layer does not depend on this one: the worker processes that evaluate queries cannot
+open an internet socket at all (:mod:`api.web.sandbox`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+MAX_QUERY_LENGTH = 100_000
+MAX_DEPTH = 120  # nesting of the parse tree; the deepest catalogue query has 27 (tested)
+RECURSION_LIMIT = 12_000  # lets the parser reach MAX_DEPTH and fail cleanly well beyond it
+
+
+class PolicyError(ValueError):
+    """The text is refused: it cannot be read, or it would do what a public query may not.
+
+    Attributes:
+        line: 1-based line where the parser stopped (None when the refusal has no position).
+        column: 1-based column, likewise.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the policy learnt of an accepted text."""
+
+    form: str  # "SelectQuery", "AskQuery", "ConstructQuery", "DescribeQuery"; for an update, the operations joined by ","
+    depth: int
+
+
+def prepare() -> None:
+    """Let the parser nest deep enough to read :data:`MAX_DEPTH` levels (pyparsing recurses per level)."""
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+
+
+def _nodes(tree: Any, depth: int = 0) -> Iterator[tuple[Any, int]]:
+    """Every parse-tree node with its depth, iteratively (a deep tree must not overflow the checker)."""
+    from pyparsing import ParseResults
+
+    stack = [(tree, depth)]
+    while stack:
+        node, d = stack.pop()
+        yield node, d
+        if isinstance(node, dict):  # CompValue is an OrderedDict
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, (list, tuple, ParseResults)):
+            stack.extend((v, d + 1) for v in node)
+
+
+def _name(node: Any) -> str | None:
+    return getattr(node, "name", None) if isinstance(node, dict) else None
+
+
+def _position(text: str, loc: int) -> tuple[int, int]:
+    from pyparsing import col, lineno
+
+    loc = max(0, min(loc, len(text)))
+    return lineno(loc, text), col(loc, text)
+
+
+def _where(line: int | None, column: int | None) -> str:
+    return f" (line {line}, column {column})" if line is not None else ""
+
+
+def _deepest_location(exc: BaseException) -> int:
+    """The furthest input position the parser had reached when it recursed too deep."""
+    loc, tb = 0, exc.__traceback__
+    while tb is not None:
+        value = tb.tb_frame.f_locals.get("loc")
+        if isinstance(value, int):
+            loc = max(loc, value)
+        tb = tb.tb_next
+    return loc
+
+
+def _parse(text: str, *, update: bool) -> Any:
+    """Parse a query (or an update) or raise PolicyError naming the position."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql import parser
+
+    if len(text) > MAX_QUERY_LENGTH:
+        raise PolicyError(f"The text is longer than {MAX_QUERY_LENGTH} characters, the most this endpoint reads.")
+    prepare()
+    try:
+        return parser.parseUpdate(text) if update else parser.parseQuery(text)
+    except ParseBaseException as exc:
+        raise PolicyError(f"Malformed {'update' if update else 'query'}{_where(exc.lineno, exc.col)}: {exc.msg}", line=exc.lineno, column=exc.col) from None
+    except RecursionError as exc:
+        line, column = _position(text, _deepest_location(exc))
+        message = f"The text nests deeper than this endpoint reads (more than {MAX_DEPTH} levels){_where(line, column)}."
+        raise PolicyError(message, line=line, column=column) from None
+    except ValueError as exc:  # e.g. an invalid \\u escape, found by the escape pre-pass
+        raise PolicyError(f"Malformed {'update' if update else 'query'}: {exc}") from None
+
+
+def _depth_and_service(tree: Any) -> tuple[int, bool]:
+    depth, service = 0, False
+    for node, d in _nodes(tree):
+        depth = max(depth, d)
+        service = service or _name(node) == "ServiceGraphPattern"
+    return depth, service
+
+
+def _is_update(text: str) -> bool:
+    try:
+        _parse(text, update=True)
+    except PolicyError:
+        return False
+    return True
+
+
+def check_query(text: str) -> Checked:
+    """Accept a public query, or raise PolicyError saying why not (with its position where there is one).
+
+    >>> check_query("SELECT ?service WHERE { ?s ?p 'SERVICE' }").form
+    'SelectQuery'
+    >>> check_query("ASK { OPTIONAL { SERVICE <http://example.org/sparql> { ?s ?p ?o } } }")
+    Traceback (most recent call last):
+    ...
+    api.web.policy.PolicyError: SERVICE is not allowed on this endpoint: public queries run on this knowledge graph only and never reach another server.
+    >>> check_query("SELECT * WHERE { ?s ?p }")
+    Traceback (most recent call last):
+    ...
+    api.web.policy.PolicyError: Malformed query (line 1, column 24): Expected SelectQuery, found '}'
+    """
+    try:
+        tree = _parse(text, update=False)
+    except PolicyError:
+        if _is_update(text):
+            raise PolicyError("This endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR …) is not accepted.") from None
+        raise
+    depth, service = _depth_and_service(tree)
+    if service:
+        raise PolicyError("SERVICE is not allowed on this endpoint: public queries run on this knowledge graph only and never reach another server.")
+    if depth > MAX_DEPTH:
+        raise PolicyError(f"The query nests deeper than this endpoint reads (more than {MAX_DEPTH} levels).")
+    form = next((_name(n) for n in tree if _name(n)), "Query")
+    return Checked(form=form or "Query", depth=depth)
+
+
+# ------------------------------------------------------------------------------------------- updates
+# Updates are for holders of the write token only (the /update endpoint). They pass the same parse
+# policy (no SERVICE, nothing fetched: no LOAD), and the protocol's using-graph-uri and
+# using-named-graph-uri become USING clauses of every DELETE/INSERT … WHERE operation.
+
+_where_locations: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("where_locations", default=None)
+
+
+def _record_where(_text: str, loc: int, _tokens: Any) -> None:
+    seen = _where_locations.get()
+    if seen is not None and loc not in seen:
+        seen.append(loc)
+
+
+def _install_where_recorder() -> None:
+    """Record where the WHERE keyword of each DELETE/INSERT operation starts (rdflib's grammar keeps no positions)."""
+    from pyparsing import And, Keyword, ParserElement
+    from rdflib.plugins.sparql import parser
+
+    if getattr(parser.Modify, "_mhkg_where", False):
+        return
+    # The keyword is a direct part of the rule's sequence; the sub-rules (patterns) are not searched.
+    keyword, stack = None, [parser.Modify.expr]
+    while stack and keyword is None:
+        element: ParserElement = stack.pop()
+        if isinstance(element, And):  # pyparsing nests sequences: And(And(…, WHERE), where)
+            stack.extend(element.exprs)
+        elif isinstance(element, Keyword) and element.match == "WHERE":
+            keyword = element
+    if keyword is None:  # pragma: no cover - only if rdflib's grammar changes shape
+        raise RuntimeError("rdflib's Modify rule has no WHERE keyword")
+    keyword.add_parse_action(_record_where)
+    parser.Modify._mhkg_where = True  # type: ignore[attr-defined]
+
+
+def _iri(value: str) -> str:
+    import pyoxigraph as ox
+
+    try:
+        return str(ox.NamedNode(value))
+    except ValueError as exc:
+        raise PolicyError(f"Not an IRI: {value!r} ({exc}).") from None
+
+
+def check_update(text: str, *, using: list[str] | None = None, using_named: list[str] | None = None) -> tuple[str, Checked]:
+    """Accept an update for the write endpoint, with the protocol's USING graphs applied.
+
+    Returns:
+        The update text to execute (USING clauses added where the protocol asked for them) and what was checked.
+
+    Raises:
+        PolicyError: malformed, SERVICE or LOAD in it, too deep, or using-graph-uri given for an operation
+            that has USING or WITH of its own (SPARQL 1.1 Protocol §2.2.3).
+    """
+    _install_where_recorder()
+    seen: list[int] = []
+    token = _where_locations.set(seen)
+    try:
+        tree = _parse(text, update=True)
+    finally:
+        _where_locations.reset(token)
+    depth, service = _depth_and_service(tree)
+    if service:
+        raise PolicyError("SERVICE is not allowed: updates run on this knowledge graph only and never reach another server.")
+    if depth > MAX_DEPTH:
+        raise PolicyError(f"The update nests deeper than this endpoint reads (more than {MAX_DEPTH} levels).")
+    operations = list(tree["request"]) if "request" in tree else []
+    names = [_name(op) or "?" for op in operations]
+    if "Load" in names:
+        raise PolicyError("LOAD is not allowed: this service never fetches remote data.")
+    checked = Checked(form=",".join(names), depth=depth)
+    if not using and not using_named:
+        return text, checked
+    modifies = [op for op in operations if _name(op) == "Modify"]
+    if any("using" in op or "withClause" in op for op in modifies):  # CompValue.get returns the key itself when absent
+        raise PolicyError("using-graph-uri and using-named-graph-uri cannot be combined with USING or WITH in the update.")
+    if len(seen) != len(modifies):  # pragma: no cover - a grammar change; refuse rather than guess
+        raise PolicyError("The update could not be given its USING graphs.")
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+    if expandUnicodeEscapes(text) != text:  # positions refer to the escape-expanded text: do not guess
+        raise PolicyError("An update with \\u escapes cannot be combined with using-graph-uri or using-named-graph-uri.")
+    clause = "".join(f"USING {_iri(g)} " for g in using or []) + "".join(f"USING NAMED {_iri(g)} " for g in using_named or [])
+    rewritten = text
+    for loc in sorted(seen, reverse=True):
+        rewritten = rewritten[:loc] + clause + rewritten[loc:]
+    again = _parse(rewritten, update=True)  # the rewrite is checked by the parser, not trusted
+    counts = [len(op["using"]) if "using" in op else 0 for op in again["request"] if _name(op) == "Modify"]
+    if counts != [len(using or []) + len(using_named or [])] * len(modifies):
+        raise PolicyError("The update could not be given its USING graphs.")  # pragma: no cover
+    return rewritten, checked
