@@ -97,18 +97,25 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, st
     return status, headers, body
 
 
+def visitor(host: str, i: int) -> str | None:
+    """Client ``i``'s own loopback address (127.0.0.10, 127.0.0.11 …): each client is a distinct visitor, as
+    fifty officials would be, so the service's per-client limits treat them as such. None off loopback."""
+    return f"127.0.0.{10 + i % 240}" if host.startswith("127.") else None
+
+
 class Connection:
     """One keep-alive connection; reconnects after an error or a ``Connection: close``."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, *, source: str | None = None) -> None:
+        self.host, self.port, self.source = host, port, source
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.connects = 0
 
     async def exchange(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            local = (self.source, 0) if self.source else None
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port, local_addr=local)
             self.writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.connects += 1
         assert self.reader is not None
@@ -200,7 +207,7 @@ async def closed_loop(target: Target, host: str, port: int, *, clients: int, dur
     """``clients`` connections, each sending its next request as soon as the previous answer is in."""
     request = target.request(host, port)
     result = Result(target.name, "closed", clients, duration)
-    conns = [Connection(host, port) for _ in range(clients)]
+    conns = [Connection(host, port, source=visitor(host, i)) for i in range(clients)]
     deadline = time.perf_counter() + duration
 
     async def client(conn: Connection) -> None:
@@ -224,7 +231,7 @@ async def open_loop(target: Target, host: str, port: int, *, clients: int, rate:
     """
     request = target.request(host, port)
     result = Result(target.name, "open", clients, duration, offered_rps=rate)
-    conns = [Connection(host, port) for _ in range(clients)]
+    conns = [Connection(host, port, source=visitor(host, i)) for i in range(clients)]
     total = int(rate * duration)
     t0 = time.perf_counter() + 0.05
 

@@ -304,7 +304,7 @@ class QueryExecutor:
         self.max_rows = max_rows
         self.workers = workers
         self.per_client_running = per_client_running or max(1, workers - 1)
-        self.per_client_queued = per_client_queued or max(2, 2 * workers)
+        self.per_client_queued = per_client_queued or max(8, 4 * workers)
         self.max_waiting = max_waiting
         self.load_timeout = max(60.0, 10 * timeout)  # a new data version: the worker loads its snapshot first
         self._options = WorkerOptions(memory_bytes=memory_mb * 1024 * 1024 if memory_mb else None, deny_network=deny_network, policy=policy)

@@ -13,9 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import MhkgError
 from ..store import EmbeddedStore, RemoteStore
-from . import curation, linked_data, pages, rest, sparql
+from . import caching, curation, linked_data, pages, rest, sparql
 from .deps import ServiceState
-from .middleware import AccessLogMiddleware, BodyLimitMiddleware, ReadOnlyCorsMiddleware
+from .middleware import AccessLogMiddleware, BodyLimitMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
 
 
 def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path | None = None, token: str | None = None) -> FastAPI:
@@ -64,8 +64,10 @@ def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path |
             return JSONResponse({"status": "not ready", "reason": "the store is empty"}, status_code=503)
         return JSONResponse({"status": "ready", "triples": triples, "data_version": state.store.data_version()})
 
+    app.add_middleware(caching.ConditionalGetMiddleware)  # innermost: CORS and the access log see its 304s
     app.add_middleware(ReadOnlyCorsMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(HeadMiddleware)  # inside the access log, which records the HEAD as such
     app.add_middleware(AccessLogMiddleware)
     app.include_router(sparql.router)
     app.include_router(rest.router)

@@ -133,3 +133,22 @@ class AccessLogMiddleware:
                     }
                 )
             )
+
+
+class HeadMiddleware:
+    """HEAD is GET without the body (RFC 9110 §9.3.2): the routes are declared for GET only, so a HEAD is
+    answered by the GET handler, with the same status and headers (Content-Length, ETag, Vary) and no body."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headless(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headless)

@@ -21,6 +21,7 @@ open an internet socket at all (:mod:`api.web.sandbox`).
 from __future__ import annotations
 
 import contextvars
+import functools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -109,7 +110,10 @@ def _parse(text: str, *, update: bool) -> Any:
     try:
         return parser.parseUpdate(text) if update else parser.parseQuery(text)
     except ParseBaseException as exc:
-        raise PolicyError(f"Malformed {'update' if update else 'query'}{_where(exc.lineno, exc.col)}: {exc.msg}", line=exc.lineno, column=exc.col) from None
+        excerpt = " ".join(exc.pstr[exc.loc : exc.loc + 30].split())
+        near = f"near {excerpt!r}" if excerpt else "at the end of the text"
+        message = f"Malformed {'update' if update else 'query'}{_where(exc.lineno, exc.col)}, {near}: {exc.msg}"
+        raise PolicyError(message, line=exc.lineno, column=exc.col) from None
     except RecursionError as exc:
         line, column = _position(text, _deepest_location(exc))
         message = f"The text nests deeper than this endpoint reads (more than {MAX_DEPTH} levels){_where(line, column)}."
@@ -137,6 +141,9 @@ def _is_update(text: str) -> bool:
 def check_query(text: str) -> Checked:
     """Accept a public query, or raise PolicyError saying why not (with its position where there is one).
 
+    Verdicts of acceptance are remembered per exact text (the same text always gets the same verdict), so a
+    query sent again is not parsed again; refusals are not remembered.
+
     >>> check_query("SELECT ?service WHERE { ?s ?p 'SERVICE' }").form
     'SelectQuery'
     >>> check_query("ASK { OPTIONAL { SERVICE <http://example.org/sparql> { ?s ?p ?o } } }")
@@ -146,8 +153,13 @@ def check_query(text: str) -> Checked:
     >>> check_query("SELECT * WHERE { ?s ?p }")
     Traceback (most recent call last):
     ...
-    api.web.policy.PolicyError: Malformed query (line 1, column 24): Expected SelectQuery, found '}'
+    api.web.policy.PolicyError: Malformed query (line 1, column 18), near '?s ?p }': Expected SelectQuery
     """
+    return _accepted(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _accepted(text: str) -> Checked:
     try:
         tree = _parse(text, update=False)
     except PolicyError:

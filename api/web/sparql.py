@@ -9,7 +9,6 @@ graph the store lacks is empty. Relative IRIs resolve against the endpoint's own
 from __future__ import annotations
 
 import asyncio
-import hmac
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -236,11 +235,15 @@ def _forward(text: str, items: list[tuple[str, Any]], request: Request, state: S
 
 # ------------------------------------------------------------------------------------------- /update
 def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | None:
-    if not state.token:
-        return _error(403, "Updates are switched off: this service has no write token configured.")
-    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), state.token.encode()):
-        return _error(401, "Updates need the write token: send it as 'Authorization: Bearer <token>'.", headers={"WWW-Authenticate": "Bearer"})
+    """The write token, checked as for submissions (401 without one, 403 for a wrong one or when writes are off)."""
+    from fastapi import HTTPException
+
+    from .curation import check_token
+
+    try:
+        check_token(state, request.headers.get("authorization"))
+    except HTTPException as exc:
+        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
     return None
 
 
@@ -250,8 +253,8 @@ def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | No
     responses={
         204: {"description": "The update was applied, all of it (one transaction)"},
         400: {"description": "Malformed update (with line and column), LOAD or SERVICE, or a dataset conflict", "content": {"text/plain": {}}},
-        401: {"description": "No or a wrong write token", "content": {"text/plain": {}}},
-        403: {"description": "Updates are switched off (no write token configured)", "content": {"text/plain": {}}},
+        401: {"description": "No write token", "content": {"text/plain": {}}},
+        403: {"description": "A wrong write token, or writes are switched off (no token configured)", "content": {"text/plain": {}}},
         415: {"description": "Unsupported content type or charset", "content": {"text/plain": {}}},
         501: {"description": "The service runs on a remote SPARQL server: send updates there", "content": {"text/plain": {}}},
     },
