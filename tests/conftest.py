@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -94,6 +94,18 @@ def wait_for(url: str, *, timeout: float = 30, proc: subprocess.Popen[bytes] | N
                 return False
             time.sleep(0.1)
     return False
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5, *, every: float = 0.02) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` passes (its last value)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
 
 
 @pytest.fixture()

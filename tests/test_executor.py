@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from conftest import wait_for
+from conftest import wait_for, wait_until
 
 from api.store import EmbeddedStore
 from api.web.executor import ClientLimitError, Job, QueryExecutor, QueryRefusedError, WorkerFailedError
@@ -25,15 +25,6 @@ GREEDY = "SELECT (STRLEN(GROUP_CONCAT(?c)) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . 
 
 def run(executor: QueryExecutor, text: str, *, client: str = "-") -> object:
     return asyncio.run(executor.run(Job(text), client=client))
-
-
-def wait_until(condition, timeout: float = 5) -> bool:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture()

@@ -11,12 +11,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
 import uvicorn
-from conftest import wait_for
+from conftest import wait_for, wait_until
 from fastapi.testclient import TestClient
 
 from api.store import EmbeddedStore
@@ -226,15 +226,6 @@ def test_control_the_engine_itself_does_fetch(store: EmbeddedStore, listener: tu
     assert list(store.native.query(f"SELECT * FROM <http://127.0.0.1:{port}/g> WHERE {{ ?s ?p ?o }}")) == []  # noqa: S608 - SPARQL, a test port
     time.sleep(0.3)
     assert received == []
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # ---------------------------------------------------------------------------- ids never become query text

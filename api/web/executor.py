@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import multiprocessing as mp
@@ -220,10 +221,10 @@ def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a chil
                 store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
                 version = want_version
             conn.send(("started", b""))
-            if options.policy:
-                policy.check_query(job.text)
+            if options.policy:  # the engine evaluates exactly the text the policy parsed
+                job = dataclasses.replace(job, text=policy.check_query(job.text).text)
             if store is None:
-                conn.send(("checked", b""))
+                conn.send(("checked", job.text.encode()))
                 continue
             conn.send(_evaluate(store, job, max_rows))
         except policy.PolicyError as exc:
@@ -511,7 +512,7 @@ class QueryExecutor:
         if kind == "error":
             raise QueryFailedError(f"Query evaluation failed: {body.decode()}")
         media = job.graph_format if kind == "graph" else job.results_format
-        return Answer(kind, body, media)
+        return Answer(kind, body, media)  # "checked": the body is the canonical text to send to the remote store
 
     def status(self) -> dict[str, int]:
         """Workers idle, queries running and waiting (for /ready and the logs)."""

@@ -310,7 +310,8 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
     job = Job(text, results_format="application/sparql-results+json", graph_format="application/n-triples", base_iri=str(request.url_for("sparql_get")))
     try:
         answer = await state.executor.run(job, client=client_of(request))
-        if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates it
+        if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates the text it parsed
+            text = answer.body.decode()
             rows = await asyncio.to_thread(state.store.select, text)
             columns = projection(text) or sorted({k for r in rows for k in r})
             return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None

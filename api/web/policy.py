@@ -1,8 +1,7 @@
 """What a public query may do, decided by parsing it: the first layer of the endpoint's defence.
 
 Every query text that reaches the public endpoint is parsed with a real SPARQL 1.1 parser
-(rdflib's grammar, which applies the codepoint-escape pre-pass of SPARQL 1.1 §19.2 exactly as the
-query engine does), and the parse tree is checked. The policy fails closed:
+(rdflib's grammar), and the parse tree is checked. The policy fails closed:
 
 - whatever the parser cannot read is refused, with the line and column where it stopped;
 - a query whose tree holds a ``SERVICE`` pattern anywhere (nested, in a subquery, in ``EXISTS`` …)
@@ -10,6 +9,15 @@ query engine does), and the parse tree is checked. The policy fails closed:
 - an update (``INSERT``, ``LOAD``, ``CLEAR`` …) is refused on the query endpoint;
 - a tree nested deeper than :data:`MAX_DEPTH` is refused (deep nesting crashes parsers and
   evaluators by stack overflow).
+
+The engine evaluates exactly the text the policy parsed, made canonical first where the two parsers
+are known to read the same text differently (found by the fuzz tests of ``tests/test_ssrf.py``):
+
+- rdflib expands ``\\u``/``\\U`` codepoint escapes over the whole text before parsing (SPARQL 1.1
+  §19.2), pyoxigraph only inside strings and IRIs, so ``"\\u0022"`` starts a long string for one and is
+  a quote character for the other. A text with such an escape is refused (write the character itself).
+- rdflib ends a comment only at a line feed, pyoxigraph (and the grammar) also at a carriage return.
+  Line breaks are made line feeds (``CRLF`` and a lone ``CR`` alike) before either parser sees the text.
 
 No keyword is ever looked for in the text. ``FROM`` and ``FROM NAMED`` are allowed: the engine
 reads them as names of graphs in the store and never fetches anything for them.
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +60,7 @@ class Checked:
 
     form: str  # "SelectQuery", "AskQuery", "ConstructQuery", "DescribeQuery"; for an update, the operations joined by ","
     depth: int
+    text: str  # the canonical text that was parsed: the one to evaluate
 
 
 def prepare() -> None:
@@ -99,8 +109,30 @@ def _deepest_location(exc: BaseException) -> int:
     return loc
 
 
+_ESCAPE = re.compile(r"\\u[0-9a-f]{4}", re.IGNORECASE)  # what rdflib's pre-pass expands (its 8-digit form starts alike)
+
+
+def canonical(text: str) -> str:
+    """The text both parsers read alike: line feeds for every line break; no codepoint escapes (refused).
+
+    Raises:
+        PolicyError: the text holds a ``\\u``/``\\U`` escape (its line and column are named).
+
+    >>> canonical("SELECT * # note\\rWHERE {}\\r\\n")
+    'SELECT * # note\\nWHERE {}\\n'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = _ESCAPE.search(text)
+    if found:
+        line, column = _position(text, found.start())
+        raise PolicyError(
+            f"\\u and \\U escapes are not accepted here{_where(line, column)}: write the character itself.", line=line, column=column
+        )
+    return text
+
+
 def _parse(text: str, *, update: bool) -> Any:
-    """Parse a query (or an update) or raise PolicyError naming the position."""
+    """Parse a canonical query (or update) or raise PolicyError naming the position."""
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql import parser
 
@@ -159,7 +191,8 @@ def check_query(text: str) -> Checked:
 
 
 @functools.lru_cache(maxsize=4096)
-def _accepted(text: str) -> Checked:
+def _accepted(raw: str) -> Checked:
+    text = canonical(raw)
     try:
         tree = _parse(text, update=False)
     except PolicyError:
@@ -172,7 +205,7 @@ def _accepted(text: str) -> Checked:
     if depth > MAX_DEPTH:
         raise PolicyError(f"The query nests deeper than this endpoint reads (more than {MAX_DEPTH} levels).")
     form = next((_name(n) for n in tree if _name(n)), "Query")
-    return Checked(form=form or "Query", depth=depth)
+    return Checked(form=form or "Query", depth=depth, text=text)
 
 
 # ------------------------------------------------------------------------------------------- updates
@@ -230,6 +263,7 @@ def check_update(text: str, *, using: list[str] | None = None, using_named: list
             that has USING or WITH of its own (SPARQL 1.1 Protocol §2.2.3).
     """
     _install_where_recorder()
+    text = canonical(text)
     seen: list[int] = []
     token = _where_locations.set(seen)
     try:
@@ -245,7 +279,7 @@ def check_update(text: str, *, using: list[str] | None = None, using_named: list
     names = [_name(op) or "?" for op in operations]
     if "Load" in names:
         raise PolicyError("LOAD is not allowed: this service never fetches remote data.")
-    checked = Checked(form=",".join(names), depth=depth)
+    checked = Checked(form=",".join(names), depth=depth, text=text)
     if not using and not using_named:
         return text, checked
     modifies = [op for op in operations if _name(op) == "Modify"]
@@ -253,10 +287,6 @@ def check_update(text: str, *, using: list[str] | None = None, using_named: list
         raise PolicyError("using-graph-uri and using-named-graph-uri cannot be combined with USING or WITH in the update.")
     if len(seen) != len(modifies):  # pragma: no cover - a grammar change; refuse rather than guess
         raise PolicyError("The update could not be given its USING graphs.")
-    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
-
-    if expandUnicodeEscapes(text) != text:  # positions refer to the escape-expanded text: do not guess
-        raise PolicyError("An update with \\u escapes cannot be combined with using-graph-uri or using-named-graph-uri.")
     clause = "".join(f"USING {_iri(g)} " for g in using or []) + "".join(f"USING NAMED {_iri(g)} " for g in using_named or [])
     rewritten = text
     for loc in sorted(seen, reverse=True):

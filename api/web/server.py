@@ -300,56 +300,20 @@ def build_server(app: Any, *, ready: threading.Event | None = None, **options: A
     return GuardedServer(build_config(app, **options), ready=ready)
 
 
-def serve(
-    app: Any,
-    *,
-    host: str,
-    port: int,
-    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
-    body_timeout: float | None = DEFAULT_BODY_TIMEOUT,
-    max_connections: int = DEFAULT_MAX_CONNECTIONS,
-    keep_alive: float = DEFAULT_KEEP_ALIVE,
-    backlog: int | None = None,
-    log_config: dict[str, Any] | None = None,
-    log_level: str | None = "info",
-    access_log: bool = False,
-    ready: threading.Event | None = None,
-) -> None:
+def serve(app: Any, *, ready: threading.Event | None = None, **options: Any) -> None:
     """Run ``app`` until the process is interrupted (in the main thread, SIGINT/SIGTERM stop it gracefully).
 
     Like ``uvicorn.run`` with one process, but with the limits of :func:`build_config`.
 
     Args:
         app: The ASGI application.
-        host: Address to listen on.
-        port: Port to listen on.
-        header_timeout: Seconds allowed for a request line and headers.
-        body_timeout: Seconds allowed for a request body once the headers are in; ``None`` for no bound.
-        max_connections: Open connections that are served; a request arriving while more are open gets 503.
-        keep_alive: Seconds an idle keep-alive connection is kept between requests.
-        backlog: The listening socket's accept queue; default ``max_connections`` (within 16..2048).
-        log_config: A ``logging.config.dictConfig`` dictionary, or ``None`` to leave logging as it is.
-        log_level: uvicorn's log level.
-        access_log: Whether uvicorn writes its own access line.
         ready: Set once the server is listening.
+        **options: The keyword arguments of :func:`build_config` (host, port, header_timeout, max_connections …).
 
     Raises:
         SystemExit: With status 3 (uvicorn's start-up failure) when the server could not start, e.g. the port is taken.
     """
-    server = build_server(
-        app,
-        ready=ready,
-        host=host,
-        port=port,
-        header_timeout=header_timeout,
-        body_timeout=body_timeout,
-        max_connections=max_connections,
-        keep_alive=keep_alive,
-        backlog=backlog,
-        log_config=log_config,
-        log_level=log_level,
-        access_log=access_log,
-    )
+    server = build_server(app, ready=ready, **options)
     try:
         server.run()
     except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C

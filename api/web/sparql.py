@@ -207,8 +207,8 @@ async def _answer(text: str, items: list[tuple[str, Any]], request: Request, sta
         answer = await state.executor.run(job, client=client_of(request))
     except ExecutorError as exc:
         return _error(exc.status, str(exc), retry_after=exc.retry_after)
-    if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates it
-        return await asyncio.to_thread(_forward, text, items, request, state)
+    if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates the text it parsed
+        return await asyncio.to_thread(_forward, answer.body.decode(), items, request, state)
     chosen = graph_media if answer.kind == "graph" else results_media
     if chosen is None:
         offered = GRAPHS if answer.kind == "graph" else RESULTS
