@@ -224,7 +224,9 @@ def test_query_page_runs_a_query(client: TestClient) -> None:
     r = client.post("/query", data={"query": "SELECT ?m WHERE { ?m a mh:Municipality }"})
     assert "(26 rader)" in r.text and "format=csv" in r.text
     remote = client.post("/query", data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
-    assert "SERVICE is not allowed" in remote.text
+    assert "SERVICE är inte tillåtet här" in remote.text and "not allowed" not in remote.text  # the page's language
+    english = client.post("/query", params={"lang": "en"}, data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert "SERVICE is not allowed" in english.text
     bad = client.post("/query", data={"query": "SELECT ?m WHERE {"})
     assert 'class="error"' in bad.text
 

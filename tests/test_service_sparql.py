@@ -209,3 +209,13 @@ def test_overlong_query_is_refused(live_server: str) -> None:
     query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 100_001
     code, _, body = fetch(live_server + "/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"})
     assert code == 400 and "longer than" in body
+
+
+def test_refusals_say_why_in_english_and_swedish(live_server: str) -> None:
+    """Every refusal of the policy and the workers exists in both languages: both in the protocol's plain text."""
+    from api.web.i18n import MESSAGES
+
+    assert all(len(pair) == 2 and all(pair) for pair in MESSAGES.values())
+    code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p }"))
+    english, swedish = body.strip().split("\n")
+    assert code == 400 and english.startswith("Malformed query (line 1, column 18)") and swedish.startswith("Frågan är felaktigt formulerad (rad 1, kolumn 18)")

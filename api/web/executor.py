@@ -41,6 +41,7 @@ import pyoxigraph as ox
 
 from ..config import PREFIXES
 from ..errors import MhkgError
+from .i18n import Bilingual
 
 DEFAULT_TIMEOUT = float(os.environ.get("MHKG_QUERY_TIMEOUT", "10"))
 DEFAULT_MAX_ROWS = int(os.environ.get("MHKG_MAX_ROWS", "10000"))
@@ -48,14 +49,16 @@ DEFAULT_MEMORY_MB = int(os.environ.get("MHKG_WORKER_MEMORY_MB", "4096"))
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-class ExecutorError(MhkgError):
-    """A public query could not be answered. ``status`` is the HTTP status it maps to."""
+class ExecutorError(Bilingual, MhkgError):
+    """A public query could not be answered. ``status`` is the HTTP status it maps to; ``key`` names its
+    message in :data:`api.web.i18n.MESSAGES` (Swedish and English), ``str()`` is English."""
 
     status = 503
     retry_after: int | None = None
 
-    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, *, retry_after: int | None = None, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.text("en"))
         if retry_after is not None:
             self.retry_after = retry_after
 
@@ -89,8 +92,8 @@ class QueryRefusedError(ExecutorError):
 
     status = 400
 
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, *, line: int | None = None, column: int | None = None, **params: object) -> None:
+        super().__init__(key, line=line, column=column, **params)
         self.line, self.column = line, column
 
 
@@ -228,7 +231,7 @@ def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a chil
                 continue
             conn.send(_evaluate(store, job, max_rows))
         except policy.PolicyError as exc:
-            conn.send(("refused", json.dumps({"message": str(exc), "line": exc.line, "column": exc.column}).encode()))
+            conn.send(("refused", json.dumps({"key": exc.key, "params": exc.params}, default=str).encode()))
         except _RowCap:
             conn.send(("too-many", b""))
         except MemoryError:
@@ -339,8 +342,8 @@ class QueryExecutor:
         worker.proc.join(timeout=2)
         code = worker.proc.exitcode
         if code == -signal.SIGABRT:  # Rust's allocator aborts when the address-space limit refuses memory
-            return WorkerFailedError("The query needed more memory than a query may use here, and was stopped.", retry_after=1)
-        return WorkerFailedError(f"The query stopped its worker unexpectedly (exit status {code}); the worker was replaced.", retry_after=1)
+            return WorkerFailedError("memory", retry_after=1)
+        return WorkerFailedError("crashed", code=code, retry_after=1)
 
     async def _ensure_ready(self, worker: _Worker, loop: asyncio.AbstractEventLoop) -> _Worker:
         """Wait (without a thread) for a new worker's 'ready'; a sandbox that cannot be set up fails closed."""
@@ -348,7 +351,7 @@ class QueryExecutor:
             return worker
         kind, body = await self._receive(worker, loop, self.load_timeout)
         if kind == "sandbox":
-            raise WorkerFailedError(f"The query workers cannot be isolated from the network on this machine, so public queries are off: {body.decode()}")
+            raise WorkerFailedError("no_sandbox", detail=body.decode())
         worker.ready = True
         return worker
 
@@ -371,16 +374,14 @@ class QueryExecutor:
         loop = asyncio.get_running_loop()
         with self._lock:
             if self._counts.in_flight[client] >= self.per_client_queued:
-                raise ClientLimitError(
-                    f"You already have {self.per_client_queued} queries running or waiting here; wait for one to finish.", retry_after=max(1, int(self.timeout))
-                )
+                raise ClientLimitError("client_limit", limit=self.per_client_queued, retry_after=max(1, int(self.timeout)))
             if self._idle and self._counts.running[client] < self.per_client_running:
                 worker = self._idle.pop()
                 self._counts.running[client] += 1
                 self._counts.in_flight[client] += 1
                 return worker
             if len(self._waiting) >= self.max_waiting:
-                raise QueryBusyError("Too many queries are waiting for a worker; try again shortly.", retry_after=max(1, int(self.timeout)))
+                raise QueryBusyError("queue_full", retry_after=max(1, int(self.timeout)))
             waiter = _Waiter(client, loop.create_future(), loop)
             self._waiting.append(waiter)
             self._counts.in_flight[client] += 1
@@ -396,7 +397,7 @@ class QueryExecutor:
                 waiter.future.add_done_callback(lambda f: None if f.cancelled() or f.exception() else self._release(f.result(), client))
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            raise QueryBusyError("All query workers stayed busy; try again shortly.", retry_after=max(1, int(self.timeout))) from None
+            raise QueryBusyError("busy", retry_after=max(1, int(self.timeout))) from None
 
     def _release(self, worker: _Worker, client: str) -> None:
         """The client is done with the worker: count it, and offer the worker to whoever waits."""
@@ -469,7 +470,7 @@ class QueryExecutor:
             WorkerFailedError: the worker died (over its memory limit, a crash) or cannot be sandboxed (503).
         """
         if self._closed:
-            raise QueryBusyError("The service is shutting down.")
+            raise QueryBusyError("shutting_down")
         if not self._started:
             await asyncio.to_thread(self._start_workers)
         loop = asyncio.get_running_loop()
@@ -484,7 +485,7 @@ class QueryExecutor:
                 kind, body = await self._receive(worker, loop, self.timeout)
         except TimeoutError:
             worker = await asyncio.to_thread(self._replace, worker)
-            raise QueryTimeoutError(f"The query ran longer than {self.timeout:g} s and was stopped.", retry_after=1) from None
+            raise QueryTimeoutError("timeout", seconds=self.timeout, retry_after=1) from None
         except WorkerFailedError:
             worker = await asyncio.to_thread(self._replace, worker)
             raise
@@ -499,18 +500,15 @@ class QueryExecutor:
     def _answer(self, kind: str, body: bytes, job: Job) -> Answer:
         if kind == "refused":
             detail = json.loads(body)
-            raise QueryRefusedError(detail["message"], line=detail["line"], column=detail["column"])
+            raise QueryRefusedError(detail["key"], **detail["params"])
         if kind == "too-many":
-            raise TooManyRowsError(
-                f"The answer has more than {self.max_rows} rows, the most this public endpoint returns at once: "
-                "add LIMIT and OFFSET to page through it, or download the whole dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld."
-            )
+            raise TooManyRowsError("too_many_rows", limit=self.max_rows)
         if kind == "memory":
-            raise WorkerFailedError("The query needed more memory than a query may use here, and was stopped.", retry_after=1)
+            raise WorkerFailedError("memory", retry_after=1)
         if kind == "syntax":
-            raise QueryFailedError(f"Malformed query: {body.decode()}")
+            raise QueryFailedError("engine_syntax", detail=body.decode())
         if kind == "error":
-            raise QueryFailedError(f"Query evaluation failed: {body.decode()}")
+            raise QueryFailedError("engine_failed", detail=body.decode())
         media = job.graph_format if kind == "graph" else job.results_format
         return Answer(kind, body, media)  # "checked": the body is the canonical text to send to the remote store
 
@@ -541,4 +539,4 @@ def _hand_over(future: asyncio.Future[_Worker], worker: _Worker) -> None:
 
 def _fail(future: asyncio.Future[_Worker]) -> None:
     if not future.done():
-        future.set_exception(QueryBusyError("The service is shutting down."))
+        future.set_exception(QueryBusyError("shutting_down"))

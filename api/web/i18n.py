@@ -108,3 +108,107 @@ KIND_ORDER = [
 def t(key: str, lang: str) -> str:
     sv, en = TEXTS[key]
     return en if lang == "en" else sv
+
+
+# The public endpoint's refusals and failures (parse policy, query workers): Swedish, English. ``{where}`` is
+# filled with the position (the "where" text) when there is one, else left empty.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "where": (" (rad {line}, kolumn {column})", " (line {line}, column {column})"),
+    "too_long": (
+        "Texten är längre än {limit} tecken, vilket är mer än den här tjänsten läser.",
+        "The text is longer than {limit} characters, the most this endpoint reads.",
+    ),
+    "malformed_query": ("Frågan är felaktigt formulerad{where}, {near}: {detail}", "Malformed query{where}, {near}: {detail}"),
+    "malformed_update": ("Uppdateringen är felaktigt formulerad{where}, {near}: {detail}", "Malformed update{where}, {near}: {detail}"),
+    "near": ("vid {excerpt!r}", "near {excerpt!r}"),
+    "at_end": ("i slutet av texten", "at the end of the text"),
+    "too_deep": (
+        "Texten är nästlad i fler än {limit} nivåer, vilket är mer än den här tjänsten läser{where}.",
+        "The text nests deeper than this endpoint reads (more than {limit} levels){where}.",
+    ),
+    "escapes": (
+        "Kodpunktsescape (\\u och \\U) tas inte emot här{where}: skriv tecknet direkt.",
+        "\\u and \\U escapes are not accepted here{where}: write the character itself.",
+    ),
+    "read_only": (
+        "Den här tjänsten är skrivskyddad: SPARQL Update (INSERT, DELETE, LOAD, CLEAR …) tas inte emot.",
+        "This endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR …) is not accepted.",
+    ),
+    "read_only_endpoint": (
+        "Den här tjänsten är skrivskyddad: SPARQL Update tas inte emot här (den som har skrivnyckeln skickar uppdateringar till /update).",
+        "This endpoint is read-only: SPARQL Update is not accepted here (holders of the write token send updates to /update).",
+    ),
+    "service": (
+        "SERVICE är inte tillåtet här: publika frågor körs bara mot den här kunskapsgrafen och når aldrig andra servrar.",
+        "SERVICE is not allowed on this endpoint: public queries run on this knowledge graph only and never reach another server.",
+    ),
+    "service_update": (
+        "SERVICE är inte tillåtet: uppdateringar körs bara mot den här kunskapsgrafen och når aldrig andra servrar.",
+        "SERVICE is not allowed: updates run on this knowledge graph only and never reach another server.",
+    ),
+    "load": ("LOAD är inte tillåtet: tjänsten hämtar aldrig data utifrån.", "LOAD is not allowed: this service never fetches remote data."),
+    "using_conflict": (
+        "using-graph-uri och using-named-graph-uri kan inte kombineras med USING eller WITH i uppdateringen.",
+        "using-graph-uri and using-named-graph-uri cannot be combined with USING or WITH in the update.",
+    ),
+    "using_failed": ("Uppdateringen kunde inte få sina USING-grafer.", "The update could not be given its USING graphs."),
+    "not_iri": ("Inte en IRI: {value!r} ({detail}).", "Not an IRI: {value!r} ({detail})."),
+    "client_limit": (
+        "Du har redan {limit} frågor som körs eller väntar här. Vänta tills någon av dem är klar.",
+        "You already have {limit} queries running or waiting here; wait for one to finish.",
+    ),
+    "queue_full": ("För många frågor väntar på att köras. Försök igen om en stund.", "Too many queries are waiting for a worker; try again shortly."),
+    "busy": ("Alla frågeprocesser var upptagna hela väntetiden. Försök igen om en stund.", "All query workers stayed busy; try again shortly."),
+    "shutting_down": ("Tjänsten håller på att stängas av.", "The service is shutting down."),
+    "no_sandbox": (
+        "Frågeprocesserna kan inte isoleras från nätverket på den här datorn, så publika frågor är avstängda: {detail}",
+        "The query workers cannot be isolated from the network on this machine, so public queries are off: {detail}",
+    ),
+    "memory": (
+        "Frågan behövde mer minne än en fråga får använda här och avbröts.",
+        "The query needed more memory than a query may use here, and was stopped.",
+    ),
+    "crashed": (
+        "Frågan stoppade sin process oväntat (slutstatus {code}); processen har ersatts.",
+        "The query stopped its worker unexpectedly (exit status {code}); the worker was replaced.",
+    ),
+    "timeout": ("Frågan tog längre tid än {seconds:g} s och avbröts.", "The query ran longer than {seconds:g} s and was stopped."),
+    "too_many_rows": (
+        "Svaret har fler än {limit} rader, det mesta som den här tjänsten lämnar ut i ett svar. Bläddra med LIMIT och OFFSET, "
+        "eller ladda ned hela datamängden som /dataset.nt, /dataset.ttl eller /dataset.jsonld.",
+        "The answer has more than {limit} rows, the most this public endpoint returns at once: add LIMIT and OFFSET to page "
+        "through it, or download the whole dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld.",
+    ),
+    "engine_syntax": ("Frågan är felaktigt formulerad: {detail}", "Malformed query: {detail}"),
+    "engine_failed": ("Frågan kunde inte utvärderas: {detail}", "Query evaluation failed: {detail}"),
+}
+
+
+def message(key: str, lang: str, **params: object) -> str:
+    """A message of :data:`MESSAGES` in ``lang`` ("sv" or "en"), its ``{where}`` filled from ``line``/``column``.
+
+    >>> message("timeout", "sv", seconds=10.0)
+    'Frågan tog längre tid än 10 s och avbröts.'
+    >>> message("escapes", "en", line=2, column=9)
+    '\\\\u and \\\\U escapes are not accepted here (line 2, column 9): write the character itself.'
+    """
+    index = 1 if lang == "en" else 0
+    line, column = params.get("line"), params.get("column")
+    where = MESSAGES["where"][index].format(line=line, column=column) if line is not None else ""
+    excerpt = params.get("excerpt")
+    near = MESSAGES["near"][index].format(excerpt=excerpt) if excerpt else MESSAGES["at_end"][index]
+    return MESSAGES[key][index].format(**{**params, "where": where, "near": near})
+
+
+class Bilingual:
+    """A refusal with its message in both languages: ``str()`` is English, :meth:`text` either."""
+
+    key: str
+    params: dict[str, object]
+
+    def text(self, lang: str) -> str:
+        return message(self.key, lang, **self.params)
+
+    def both(self) -> str:
+        """English, then Swedish: for answers without a page language (the SPARQL protocol's plain text)."""
+        return self.text("en") + "\n" + self.text("sv")

@@ -315,7 +315,9 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
             rows = await asyncio.to_thread(state.store.select, text)
             columns = projection(text) or sorted({k for r in rows for k in r})
             return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None
-    except (QueryError, ExecutorError) as exc:
+    except ExecutorError as exc:
+        return [], [], exc.text(lang_of(request))
+    except QueryError as exc:  # a remote store's answer: the server's own words
         return [], [], str(exc)
     if answer.kind == "graph":
         triples = list(ox.parse(input=answer.body, format=ox.RdfFormat.N_TRIPLES))

@@ -36,22 +36,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import Bilingual
+
 MAX_QUERY_LENGTH = 100_000
 MAX_DEPTH = 120  # nesting of the parse tree; the deepest catalogue query has 27 (tested)
 RECURSION_LIMIT = 12_000  # lets the parser reach MAX_DEPTH and fail cleanly well beyond it
 
 
-class PolicyError(ValueError):
+class PolicyError(Bilingual, ValueError):
     """The text is refused: it cannot be read, or it would do what a public query may not.
+
+    ``key`` names its message in :data:`api.web.i18n.MESSAGES` (Swedish and English); ``str()`` is English.
 
     Attributes:
         line: 1-based line where the parser stopped (None when the refusal has no position).
         column: 1-based column, likewise.
     """
 
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, *, line: int | None = None, column: int | None = None, **params: object) -> None:
+        self.key, self.params = key, {**params, "line": line, "column": column}
         self.line, self.column = line, column
+        super().__init__(self.text("en"))
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,6 @@ def _position(text: str, loc: int) -> tuple[int, int]:
     return lineno(loc, text), col(loc, text)
 
 
-def _where(line: int | None, column: int | None) -> str:
-    return f" (line {line}, column {column})" if line is not None else ""
-
-
 def _deepest_location(exc: BaseException) -> int:
     """The furthest input position the parser had reached when it recursed too deep."""
     loc, tb = 0, exc.__traceback__
@@ -125,9 +126,7 @@ def canonical(text: str) -> str:
     found = _ESCAPE.search(text)
     if found:
         line, column = _position(text, found.start())
-        raise PolicyError(
-            f"\\u and \\U escapes are not accepted here{_where(line, column)}: write the character itself.", line=line, column=column
-        )
+        raise PolicyError("escapes", line=line, column=column)
     return text
 
 
@@ -137,21 +136,16 @@ def _parse(text: str, *, update: bool) -> Any:
     from rdflib.plugins.sparql import parser
 
     if len(text) > MAX_QUERY_LENGTH:
-        raise PolicyError(f"The text is longer than {MAX_QUERY_LENGTH} characters, the most this endpoint reads.")
+        raise PolicyError("too_long", limit=MAX_QUERY_LENGTH)
     prepare()
     try:
         return parser.parseUpdate(text) if update else parser.parseQuery(text)
     except ParseBaseException as exc:
         excerpt = " ".join(exc.pstr[exc.loc : exc.loc + 30].split())
-        near = f"near {excerpt!r}" if excerpt else "at the end of the text"
-        message = f"Malformed {'update' if update else 'query'}{_where(exc.lineno, exc.col)}, {near}: {exc.msg}"
-        raise PolicyError(message, line=exc.lineno, column=exc.col) from None
+        raise PolicyError("malformed_update" if update else "malformed_query", line=exc.lineno, column=exc.col, excerpt=excerpt, detail=exc.msg) from None
     except RecursionError as exc:
         line, column = _position(text, _deepest_location(exc))
-        message = f"The text nests deeper than this endpoint reads (more than {MAX_DEPTH} levels){_where(line, column)}."
-        raise PolicyError(message, line=line, column=column) from None
-    except ValueError as exc:  # e.g. an invalid \\u escape, found by the escape pre-pass
-        raise PolicyError(f"Malformed {'update' if update else 'query'}: {exc}") from None
+        raise PolicyError("too_deep", line=line, column=column, limit=MAX_DEPTH) from None
 
 
 def _depth_and_service(tree: Any) -> tuple[int, bool]:
@@ -197,13 +191,13 @@ def _accepted(raw: str) -> Checked:
         tree = _parse(text, update=False)
     except PolicyError:
         if _is_update(text):
-            raise PolicyError("This endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR …) is not accepted.") from None
+            raise PolicyError("read_only") from None
         raise
     depth, service = _depth_and_service(tree)
     if service:
-        raise PolicyError("SERVICE is not allowed on this endpoint: public queries run on this knowledge graph only and never reach another server.")
+        raise PolicyError("service")
     if depth > MAX_DEPTH:
-        raise PolicyError(f"The query nests deeper than this endpoint reads (more than {MAX_DEPTH} levels).")
+        raise PolicyError("too_deep", limit=MAX_DEPTH)
     form = next((_name(n) for n in tree if _name(n)), "Query")
     return Checked(form=form or "Query", depth=depth, text=text)
 
@@ -249,7 +243,7 @@ def _iri(value: str) -> str:
     try:
         return str(ox.NamedNode(value))
     except ValueError as exc:
-        raise PolicyError(f"Not an IRI: {value!r} ({exc}).") from None
+        raise PolicyError("not_iri", value=value, detail=str(exc)) from None
 
 
 def check_update(text: str, *, using: list[str] | None = None, using_named: list[str] | None = None) -> tuple[str, Checked]:
@@ -272,21 +266,21 @@ def check_update(text: str, *, using: list[str] | None = None, using_named: list
         _where_locations.reset(token)
     depth, service = _depth_and_service(tree)
     if service:
-        raise PolicyError("SERVICE is not allowed: updates run on this knowledge graph only and never reach another server.")
+        raise PolicyError("service_update")
     if depth > MAX_DEPTH:
-        raise PolicyError(f"The update nests deeper than this endpoint reads (more than {MAX_DEPTH} levels).")
+        raise PolicyError("too_deep", limit=MAX_DEPTH)
     operations = list(tree["request"]) if "request" in tree else []
     names = [_name(op) or "?" for op in operations]
     if "Load" in names:
-        raise PolicyError("LOAD is not allowed: this service never fetches remote data.")
+        raise PolicyError("load")
     checked = Checked(form=",".join(names), depth=depth, text=text)
     if not using and not using_named:
         return text, checked
     modifies = [op for op in operations if _name(op) == "Modify"]
     if any("using" in op or "withClause" in op for op in modifies):  # CompValue.get returns the key itself when absent
-        raise PolicyError("using-graph-uri and using-named-graph-uri cannot be combined with USING or WITH in the update.")
+        raise PolicyError("using_conflict")
     if len(seen) != len(modifies):  # pragma: no cover - a grammar change; refuse rather than guess
-        raise PolicyError("The update could not be given its USING graphs.")
+        raise PolicyError("using_failed")
     clause = "".join(f"USING {_iri(g)} " for g in using or []) + "".join(f"USING NAMED {_iri(g)} " for g in using_named or [])
     rewritten = text
     for loc in sorted(seen, reverse=True):
@@ -294,5 +288,5 @@ def check_update(text: str, *, using: list[str] | None = None, using_named: list
     again = _parse(rewritten, update=True)  # the rewrite is checked by the parser, not trusted
     counts = [len(op["using"]) if "using" in op else 0 for op in again["request"] if _name(op) == "Modify"]
     if counts != [len(using or []) + len(using_named or [])] * len(modifies):
-        raise PolicyError("The update could not be given its USING graphs.")  # pragma: no cover
+        raise PolicyError("using_failed")  # pragma: no cover
     return rewritten, checked

@@ -22,6 +22,7 @@ from ..config import ID, PREFIXES
 from .data import cached
 from .deps import ServiceState, get_state
 from .executor import ExecutorError, Job
+from .i18n import message
 from .negotiation import GRAPHS, RESULTS, SHORT, choose
 from .policy import PolicyError, check_update
 
@@ -31,7 +32,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
-READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted here (holders of the write token send updates to /update)."
+READ_ONLY = message("read_only_endpoint", "en") + "\n" + message("read_only_endpoint", "sv")
 
 
 def _error(status: int, message: str, *, retry_after: int | None = None, headers: dict[str, str] | None = None) -> PlainTextResponse:
@@ -206,7 +207,7 @@ async def _answer(text: str, items: list[tuple[str, Any]], request: Request, sta
     try:
         answer = await state.executor.run(job, client=client_of(request))
     except ExecutorError as exc:
-        return _error(exc.status, str(exc), retry_after=exc.retry_after)
+        return _error(exc.status, exc.both(), retry_after=exc.retry_after)
     if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates the text it parsed
         return await asyncio.to_thread(_forward, answer.body.decode(), items, request, state)
     chosen = graph_media if answer.kind == "graph" else results_media
@@ -304,7 +305,7 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
     try:
         text, _ = await asyncio.to_thread(check_update, update, using=using, using_named=using_named)
     except PolicyError as exc:
-        return _error(400, str(exc))
+        return _error(400, exc.both())
     base = str(request.url_for("sparql_update"))
 
     def apply() -> None:
