@@ -65,10 +65,7 @@ class EmbeddedStore:
     # ----------------------------------------------------------------- writes
     def add_triples(self, triples: Iterable[ox.Triple]) -> None:
         """Add triples to the default graph in one transaction (all or nothing)."""
-        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        with self._lock:
-            self._store.extend(quads)
-            self._writes += 1
+        self.add_quads(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads (named graphs included) in one transaction (all or nothing)."""

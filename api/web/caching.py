@@ -134,9 +134,9 @@ class ConditionalGetMiddleware:
       handler set itself is left alone.
     * 304: for a GET whose If-None-Match lists the tag (weak comparison), at once, without calling the
       handler: the client's copy came from a 200 with the same inputs, so it is still the answer.
-      For ``If-None-Match: *``, and for HEAD (which the FastAPI routes do not all accept, so the
-      handler has to say whether there is a representation), the handler runs and a 200 is turned
-      into a 304 without its body. A 304 carries the ETag and Vary, no body and no Content-Type.
+      For ``If-None-Match: *`` (and for a HEAD that reaches this middleware as such; in the app,
+      :class:`~api.web.middleware.HeadMiddleware` hands it on as a GET), the handler runs and a 200 is
+      turned into a 304 without its body. A 304 carries the ETag and Vary, no body and no Content-Type.
     * A remote store (:class:`~api.store.RemoteStore`) gets no ETags: its ``data_version()`` is a
       query to the remote server, which would cost every request one round trip.
     * A request with an Authorization header gets no ETag either: its answer may depend on who

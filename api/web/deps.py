@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from ..catalogue import QueryRunner
 from ..config import project_root
 from ..store import EmbeddedStore, RemoteStore
+from .executor import DEFAULT_MEMORY_MB
 
 
 class ErrorDetail(BaseModel):
@@ -41,8 +42,7 @@ class ServiceState:
     query_timeout: float = field(default_factory=lambda: float(os.environ.get("MHKG_QUERY_TIMEOUT", "10")))
     query_workers: int = field(default_factory=lambda: int(os.environ.get("MHKG_QUERY_WORKERS", "2")))
     max_rows: int = field(default_factory=lambda: int(os.environ.get("MHKG_MAX_ROWS", "10000")))
-    worker_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MHKG_WORKER_MEMORY_MB", "4096")))
-    executor_options: dict[str, Any] = field(default_factory=dict)  # tests: per-client limits, sandbox/policy switched off for controls
+    worker_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MHKG_WORKER_MEMORY_MB") or DEFAULT_MEMORY_MB))
 
     def __post_init__(self) -> None:
         self.runner = QueryRunner(self.store, root=self.root)
@@ -67,7 +67,6 @@ class ServiceState:
                 timeout=self.query_timeout,
                 max_rows=self.max_rows,
                 memory_mb=self.worker_memory_mb,
-                **self.executor_options,
             )
         return self._executor
 

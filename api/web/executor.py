@@ -45,7 +45,7 @@ from .i18n import Bilingual
 
 DEFAULT_TIMEOUT = float(os.environ.get("MHKG_QUERY_TIMEOUT", "10"))
 DEFAULT_MAX_ROWS = int(os.environ.get("MHKG_MAX_ROWS", "10000"))
-DEFAULT_MEMORY_MB = int(os.environ.get("MHKG_WORKER_MEMORY_MB", "4096"))
+DEFAULT_MEMORY_MB = 4096  # per worker; the service reads MHKG_WORKER_MEMORY_MB (api/web/deps.py)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -367,7 +367,7 @@ class QueryExecutor:
         try:
             return await asyncio.to_thread(worker.parent.recv)  # a whole answer is already on its way
         except (EOFError, OSError) as exc:
-            raise self._died(worker) from exc
+            raise await asyncio.to_thread(self._died, worker) from exc  # joining the dead worker is off the loop too
 
     # ------------------------------------------------------------------ scheduling
     async def _acquire(self, client: str) -> _Worker:
@@ -433,8 +433,9 @@ class QueryExecutor:
                     tmp = path.with_suffix(".tmp")
                     ox.serialize(self.store.quads(), output=str(tmp), format=ox.RdfFormat.N_QUADS)
                     os.replace(tmp, path)
-                self._snapshot = (str(path), version)
-                self._remove_old_snapshots()
+                previous, self._snapshot = self._snapshot, (str(path), version)
+                if previous is not None:
+                    self._drop_if_unused(previous[0])
             self._snapshot_users[self._snapshot[0]] += 1
             return self._snapshot
 
@@ -443,14 +444,13 @@ class QueryExecutor:
             return
         with self._snapshot_lock:
             self._snapshot_users[path] -= 1
-            self._remove_old_snapshots()
+            self._drop_if_unused(path)
 
-    def _remove_old_snapshots(self) -> None:
-        current = self._snapshot[0] if self._snapshot else None
-        for old in Path(self._dir.name).glob("*.nq"):
-            if str(old) != current and self._snapshot_users[str(old)] <= 0:
-                old.unlink(missing_ok=True)
-                self._snapshot_users.pop(str(old), None)
+    def _drop_if_unused(self, path: str) -> None:
+        """Delete a snapshot that is no longer the current one and that no worker still reads (lock held)."""
+        if (self._snapshot is None or path != self._snapshot[0]) and self._snapshot_users[path] <= 0:
+            Path(path).unlink(missing_ok=True)
+            self._snapshot_users.pop(path, None)
 
     def snapshots(self) -> list[Path]:
         """The snapshot files on disk now (at most the current one, plus any still being read)."""
@@ -511,11 +511,6 @@ class QueryExecutor:
             raise QueryFailedError("engine_failed", detail=body.decode())
         media = job.graph_format if kind == "graph" else job.results_format
         return Answer(kind, body, media)  # "checked": the body is the canonical text to send to the remote store
-
-    def status(self) -> dict[str, int]:
-        """Workers idle, queries running and waiting (for /ready and the logs)."""
-        with self._lock:
-            return {"workers": self.workers, "idle": len(self._idle), "running": sum(self._counts.running.values()), "waiting": len(self._waiting)}
 
     def close(self) -> None:
         with self._lock:

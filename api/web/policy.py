@@ -148,12 +148,17 @@ def _parse(text: str, *, update: bool) -> Any:
         raise PolicyError("too_deep", line=line, column=column, limit=MAX_DEPTH) from None
 
 
-def _depth_and_service(tree: Any) -> tuple[int, bool]:
-    depth, service = 0, False
+def _check_tree(tree: Any, *, service: str) -> int:
+    """The tree's depth, after refusing a SERVICE anywhere in it (message ``service``) or too deep a tree."""
+    depth, found = 0, False
     for node, d in _nodes(tree):
         depth = max(depth, d)
-        service = service or _name(node) == "ServiceGraphPattern"
-    return depth, service
+        found = found or _name(node) == "ServiceGraphPattern"
+    if found:
+        raise PolicyError(service)
+    if depth > MAX_DEPTH:
+        raise PolicyError("too_deep", limit=MAX_DEPTH)
+    return depth
 
 
 def _is_update(text: str) -> bool:
@@ -193,13 +198,9 @@ def _accepted(raw: str) -> Checked:
         if _is_update(text):
             raise PolicyError("read_only") from None
         raise
-    depth, service = _depth_and_service(tree)
-    if service:
-        raise PolicyError("service")
-    if depth > MAX_DEPTH:
-        raise PolicyError("too_deep", limit=MAX_DEPTH)
-    form = next((_name(n) for n in tree if _name(n)), "Query")
-    return Checked(form=form or "Query", depth=depth, text=text)
+    depth = _check_tree(tree, service="service")
+    form = next((name for name in map(_name, tree) if name), "Query")
+    return Checked(form=form, depth=depth, text=text)
 
 
 # ------------------------------------------------------------------------------------------- updates
@@ -237,11 +238,12 @@ def _install_where_recorder() -> None:
     parser.Modify._mhkg_where = True  # type: ignore[attr-defined]
 
 
-def _iri(value: str) -> str:
-    import pyoxigraph as ox
+def iri_ref(value: str) -> str:
+    """``<value>`` for a valid IRI (:func:`api.store.iri_ref`); else PolicyError "not an IRI" (in both languages)."""
+    from ..store import iri_ref as valid_iri
 
     try:
-        return str(ox.NamedNode(value))
+        return valid_iri(value)
     except ValueError as exc:
         raise PolicyError("not_iri", value=value, detail=str(exc)) from None
 
@@ -264,11 +266,7 @@ def check_update(text: str, *, using: list[str] | None = None, using_named: list
         tree = _parse(text, update=True)
     finally:
         _where_locations.reset(token)
-    depth, service = _depth_and_service(tree)
-    if service:
-        raise PolicyError("service_update")
-    if depth > MAX_DEPTH:
-        raise PolicyError("too_deep", limit=MAX_DEPTH)
+    depth = _check_tree(tree, service="service_update")
     operations = list(tree["request"]) if "request" in tree else []
     names = [_name(op) or "?" for op in operations]
     if "Load" in names:
@@ -281,7 +279,7 @@ def check_update(text: str, *, using: list[str] | None = None, using_named: list
         raise PolicyError("using_conflict")
     if len(seen) != len(modifies):  # pragma: no cover - a grammar change; refuse rather than guess
         raise PolicyError("using_failed")
-    clause = "".join(f"USING {_iri(g)} " for g in using or []) + "".join(f"USING NAMED {_iri(g)} " for g in using_named or [])
+    clause = "".join(f"USING {iri_ref(g)} " for g in using or []) + "".join(f"USING NAMED {iri_ref(g)} " for g in using_named or [])
     rewritten = text
     for loc in sorted(seen, reverse=True):
         rewritten = rewritten[:loc] + clause + rewritten[loc:]

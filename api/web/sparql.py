@@ -23,8 +23,8 @@ from .data import cached
 from .deps import ServiceState, get_state
 from .executor import ExecutorError, Job
 from .i18n import message
-from .negotiation import GRAPHS, RESULTS, SHORT, choose
-from .policy import PolicyError, check_update
+from .negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
+from .policy import PolicyError, check_update, iri_ref
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -43,21 +43,28 @@ def _error(status: int, message: str, *, retry_after: int | None = None, headers
 
 
 def _media_type(request: Request) -> tuple[str, PlainTextResponse | None]:
-    """The request's media type, or a 415 for a charset other than UTF-8 (the protocol's only encoding)."""
-    raw = request.headers.get("content-type") or ""
-    ctype, _, params = raw.partition(";")
-    for param in params.split(";"):
-        key, _, value = param.strip().partition("=")
-        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
-            return ctype.strip().lower(), _error(415, f"Unsupported charset {value.strip()}: SPARQL requests are UTF-8.")
-    return ctype.strip().lower(), None
+    """The request's media type (parsed as negotiation parses them), or a 415 for a charset other than UTF-8
+    (the protocol's only encoding). A malformed Content-Type is no media type: ``""``."""
+    parsed = media_type(request.headers.get("content-type") or "")
+    if parsed is None:
+        return "", None
+    charset = dict(parsed.params).get("charset")
+    if charset is not None and charset not in ("utf-8", "utf8"):
+        return f"{parsed.type}/{parsed.subtype}", _error(415, f"Unsupported charset {charset}: SPARQL requests are UTF-8.")
+    return f"{parsed.type}/{parsed.subtype}", None
 
 
-def _utf8(body: bytes) -> str | None:
+async def _body_text(request: Request, what: str) -> tuple[str, PlainTextResponse | None]:
+    """The request body as UTF-8 text, or a 400 naming ``what`` is not UTF-8."""
     try:
-        return body.decode("utf-8")
+        return (await request.body()).decode("utf-8"), None
     except UnicodeDecodeError:
-        return None
+        return "", _error(400, f"The {what} is not UTF-8.")
+
+
+def _read_only(items: list[tuple[str, Any]]) -> PlainTextResponse | None:
+    """400 for the parameters of an update (update, using-graph-uri …): this endpoint only answers queries."""
+    return _error(400, READ_ONLY) if any(k in UPDATE_PARAMS for k, _ in items) else None
 
 
 def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, PlainTextResponse | None]:
@@ -66,9 +73,9 @@ def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tupl
     named = tuple(str(v) for k, v in items if k == "named-graph-uri")
     for iri in default + named:
         try:
-            ox.NamedNode(iri)
-        except ValueError:
-            return None, None, _error(400, f"Not an IRI: {iri!r} (default-graph-uri and named-graph-uri name graphs of this store).")
+            iri_ref(iri)
+        except PolicyError as exc:
+            return None, None, _error(400, exc.both())
     if not default and not named:
         return None, None, None
     return default, named, None
@@ -117,8 +124,8 @@ QUERY_PARAMETERS = [
 )
 async def sparql_get(request: Request, state: ServiceState = Depends(get_state)) -> Response:
     items = request.query_params.multi_items()
-    if any(k in UPDATE_PARAMS for k, _ in items):
-        return _error(400, READ_ONLY)
+    if refused := _read_only(items):
+        return refused
     queries = [v for k, v in items if k == "query"]
     if len(queries) > 1:
         return _error(400, "More than one 'query' parameter.")
@@ -157,15 +164,17 @@ async def sparql_post(request: Request, state: ServiceState = Depends(get_state)
     if refused:
         return refused
     url_items = request.query_params.multi_items()
-    if ctype == SPARQL_UPDATE or any(k in UPDATE_PARAMS for k, _ in url_items):
+    if ctype == SPARQL_UPDATE:
         return _error(400, READ_ONLY)
+    if refused := _read_only(url_items):
+        return refused
     if ctype == FORM:
-        text = _utf8(await request.body())
-        if text is None:
-            return _error(400, "The form is not UTF-8.")
+        text, refused = await _body_text(request, "form")
+        if refused:
+            return refused
         form_items = urllib.parse.parse_qsl(text, keep_blank_values=True)
-        if any(k in UPDATE_PARAMS for k, _ in form_items):
-            return _error(400, READ_ONLY)
+        if refused := _read_only(form_items):
+            return refused
         queries = [v for k, v in form_items + url_items if k == "query"]
         if len(queries) != 1:
             return _error(400, "Exactly one 'query' parameter is required.")
@@ -173,9 +182,9 @@ async def sparql_post(request: Request, state: ServiceState = Depends(get_state)
     if ctype == SPARQL_QUERY:
         if any(k == "query" for k, _ in url_items):
             return _error(400, "A 'query' URL parameter is not allowed with an application/sparql-query body.")
-        text = _utf8(await request.body())
-        if text is None:
-            return _error(400, "The query is not UTF-8.")
+        text, refused = await _body_text(request, "query")
+        if refused:
+            return refused
         return await _answer(text, url_items, request, state)
     return _error(415, f"Unsupported content type {ctype or '(none)'}: use {FORM} or {SPARQL_QUERY}.")
 
@@ -281,9 +290,9 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
         return refused
     url_items = request.query_params.multi_items()
     if ctype == FORM:
-        text = _utf8(await request.body())
-        if text is None:
-            return _error(400, "The form is not UTF-8.")
+        text, refused = await _body_text(request, "form")
+        if refused:
+            return refused
         items = url_items + urllib.parse.parse_qsl(text, keep_blank_values=True)
         updates = [v for k, v in items if k == "update"]
         if len(updates) != 1 or any(k == "query" for k, _ in items):
@@ -292,10 +301,10 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
     elif ctype == SPARQL_UPDATE:
         if any(k in ("update", "query") for k, _ in url_items):
             return _error(400, "An 'update' or 'query' URL parameter is not allowed with an application/sparql-update body.")
-        body = _utf8(await request.body())
-        if body is None:
-            return _error(400, "The update is not UTF-8.")
-        update, items = body, url_items
+        update, refused = await _body_text(request, "update")
+        if refused:
+            return refused
+        items = url_items
     else:
         return _error(415, f"Unsupported content type {ctype or '(none)'}: use {FORM} or {SPARQL_UPDATE}.")
     if not state.embedded:
