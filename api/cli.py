@@ -8,14 +8,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .build import build, current_store
-from .catalogue import ParameterError, QueryRunner, catalogue, get_query, projection, to_sparql_json
-from .errors import KnowledgeSyntaxError, QueryError, ReasonerError
-from .qc import run_qc
-from .stats import format_text, statistics
-from .store import RemoteStore, StoreError, open_store, query_path
-from .validation import validate_repository
+from pydantic import ValidationError
+
+from api import __version__
+from api.catalogue import QueryRunner, catalogue, get_query, projection
+from api.errors import KnowledgeSyntaxError, ParameterError, QueryError, ReasonerError, StoreError
+from api.knowledge.build import build, current_store
+from api.knowledge.qc import run_qc
+from api.knowledge.stats import format_text, statistics
+from api.settings import Settings
+from api.sparql.results import to_sparql_json
+from api.store import RELEASE, RemoteStore, Store, content_version, open_remote, query_path
+from api.validation import validate_repository
 
 
 def _progress(message: str) -> None:
@@ -23,7 +27,8 @@ def _progress(message: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    report, _ = build(out=Path(args.out) if args.out else None, progress=_progress)
+    settings: Settings = args.settings
+    report, _ = build(root=settings.home, out=Path(args.out) if args.out else settings.build_dir, progress=_progress)
     if args.format == "json":
         print(report.to_json())
     else:
@@ -39,20 +44,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = statistics(current_store(progress=_progress))
+    stats = statistics(current_store(args.settings, progress=_progress))
     print(json.dumps(stats, indent=2, ensure_ascii=False) if args.format == "json" else format_text(stats))
     return 0
 
 
-def _store(args: argparse.Namespace):  # noqa: ANN202 - Store protocol
-    endpoint = getattr(args, "endpoint", None)
-    return open_store(query_path(endpoint)) if endpoint else (open_store() if _env_endpoint() else current_store(progress=_progress))
-
-
-def _env_endpoint() -> bool:
-    import os
-
-    return bool(os.environ.get("MHKG_ENDPOINT"))
+def _store(args: argparse.Namespace) -> Store:
+    """The remote store named by --endpoint or MHKG_ENDPOINT, else the embedded one (built where stale)."""
+    return open_remote(args.settings, getattr(args, "endpoint", None)) or current_store(args.settings, progress=_progress)
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:
@@ -64,7 +63,7 @@ def cmd_sparql(args: argparse.Namespace) -> int:
 
 
 def cmd_qc(args: argparse.Namespace) -> int:
-    results = run_qc(current_store(progress=_progress))
+    results = run_qc(current_store(args.settings, progress=_progress))
     failed = 0
     for name, violations in results.items():
         print(f"{'PASS' if not violations else 'FAIL'} {name} ({len(violations)})")
@@ -141,11 +140,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from .build import build_dir
-    from .store import content_version
-
-    store = current_store(progress=_progress)
-    release = build_dir() / "mhkg-inferred.nt"
+    store = current_store(args.settings, progress=_progress)
+    release = args.settings.build_dir / RELEASE
     version = content_version(release) if release.exists() else store.data_version()
     remote = RemoteStore(query_path(args.endpoint))
     triples = store.triples()
@@ -173,21 +169,16 @@ def serve_log_config() -> dict:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
+    from api.web.app import create_app
+    from api.web.server import serve
 
-    from .web.main import create_app
-    from .web.server import DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, serve
-
-    # The limits: the option, else the environment, else the server module's default.
-    try:
-        header_timeout = args.header_timeout if args.header_timeout is not None else float(os.environ.get("MHKG_HEADER_TIMEOUT") or DEFAULT_HEADER_TIMEOUT)
-        max_connections = args.max_connections if args.max_connections is not None else int(os.environ.get("MHKG_MAX_CONNECTIONS") or DEFAULT_MAX_CONNECTIONS)
-    except ValueError as exc:
-        raise SystemExit(f"mhkg serve: MHKG_HEADER_TIMEOUT must be a number and MHKG_MAX_CONNECTIONS an integer ({exc})") from None
+    # The limits: the option, else the settings (the environment, else their defaults).
+    header_timeout = args.header_timeout if args.header_timeout is not None else args.settings.header_timeout
+    max_connections = args.max_connections if args.max_connections is not None else args.settings.max_connections
     if not header_timeout > 0 or max_connections < 1:
         raise SystemExit(f"mhkg serve: the header timeout must be positive and max connections at least 1 (got {header_timeout}, {max_connections})")
     store = _store(args)
-    app = create_app(store)
+    app = create_app(store, settings=args.settings)
     _progress(f"serving on http://{args.host}:{args.port}/ (pages, /sparql, /api/v1, /docs)")
     # One process on purpose: the embedded store lives in this process's memory, and a submission must be
     # visible in every later answer; several uvicorn workers would each hold their own copy.
@@ -205,7 +196,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .analysis import write_all
+    from api.analysis import write_all
 
     store = _store(args)
     written = write_all(args.kind, store, QueryRunner(store), Path(args.out), org=args.org, intervention=args.intervention, lang=args.lang, progress=_progress)
@@ -292,6 +283,12 @@ EXIT_CODES: tuple[tuple[type[Exception], str, int], ...] = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    try:
+        args.settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"MHKG_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        print(f"mhkg: invalid settings: {problems}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except tuple(kind for kind, _, _ in EXIT_CODES) as exc:

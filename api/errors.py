@@ -42,3 +42,11 @@ class ReasonerError(MhkgError):
 
 class QueryError(MhkgError):
     """A SPARQL query is malformed or cannot be evaluated."""
+
+
+class StoreError(MhkgError):
+    """The store could not be read or written (e.g. a remote endpoint is unreachable)."""
+
+
+class ParameterError(MhkgError):
+    """A catalogue parameter is missing, unknown or malformed."""

@@ -31,8 +31,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from api.catalogue import catalogue  # noqa: E402
-from api.config import PREFIXES  # noqa: E402
+from api.catalogue import catalogue  # noqa: E402 - after the path set-up
+from api.vocab import PREFIXES  # noqa: E402
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 SMALL = 'SELECT ?org ?label WHERE { ?org a mh:Committee ; rdfs:label ?label . FILTER(LANG(?label) = "sv") } ORDER BY ?label'
@@ -49,7 +49,7 @@ def _timed(fn: Any, repeat: int) -> float:
 
 
 def policy_rows(store: Any, repeat: int) -> list[dict[str, Any]]:
-    from api.web import policy
+    from api.sparql import policy
 
     rows = []
     for name, q in sorted(catalogue().items()):
@@ -65,7 +65,7 @@ def policy_rows(store: Any, repeat: int) -> list[dict[str, Any]]:
 
 
 def end_to_end(store: Any, repeat: int) -> dict[str, float]:
-    from api.web.executor import Job, QueryExecutor
+    from api.sparql.executor import Job, QueryExecutor
 
     direct = _timed(lambda: store.native.query(SMALL, prefixes=PREFIXES).serialize(format=__import__("pyoxigraph").QueryResultsFormat.JSON), repeat)
     executor = QueryExecutor(store, workers=2, timeout=30)
@@ -99,7 +99,7 @@ def _get(port: int, path: str, source: str, timeout: float = 60) -> tuple[int, f
 
 
 def health_under_load(store: Any, probes: int) -> dict[str, Any]:
-    from api.web.main import create_app
+    from api.web.app import create_app
     from api.web.server import build_server
 
     app = create_app(store)
@@ -179,7 +179,7 @@ def main() -> None:
     args = ap.parse_args()
     import os
 
-    from api.build import current_store
+    from api.knowledge.build import current_store
 
     store = current_store()
     result = {

@@ -72,7 +72,7 @@ def machine() -> dict[str, Any]:
 
 def ensure_build(build_dir: Path) -> None:
     """Build into build_dir when the inferred release is missing or older than a knowledge file (as `mhkg serve` would)."""
-    from api.loader import knowledge_files
+    from api.knowledge.loader import knowledge_files
 
     release = build_dir / "mhkg-inferred.nt"
     newest = max((p.stat().st_mtime for p in knowledge_files()), default=0.0)
@@ -301,7 +301,7 @@ def main() -> None:
     ap.add_argument("--build", help="build folder (default: MHKG_BUILD_DIR or build/)")
     ap.add_argument("--out", default=str(HERE / "results"))
     args = ap.parse_args()
-    from api.config import build_dir
+    from api.settings import build_dir
 
     result = run(args.duration, args.clients, args.rate, args.org, args.warmup, Path(args.build) if args.build else build_dir())
     out = Path(args.out)

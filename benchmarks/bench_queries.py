@@ -218,7 +218,7 @@ def run(sizes: list[int], rdflib_limit: int, rdflib_cap: float) -> dict:
     import pyoxigraph as ox
     from synthetic import synthetic_triples
 
-    from api.build import build_dir
+    from api.knowledge.build import build_dir
 
     release = build_dir() / "mhkg-inferred.nt"
     if not release.exists():

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import synthetic_triples  # noqa: E402
 
-from api.validation import ShaclValidator, _to_rdflib, load_context  # noqa: E402
+from api.validation import ShaclValidator, _to_rdflib, load_context
 
 NEW_ENTRY = Path(__file__).resolve().parent.parent / "tests" / "data" / "validation" / "valid" / "entry-citing-existing-source.ttl"
 

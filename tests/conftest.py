@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from api.build import BuildReport, build
-from api.config import project_root
+from api.knowledge.build import BuildReport, build
+from api.settings import project_root
 from api.store import EmbeddedStore
 
 DATA = Path(__file__).parent / "data"
@@ -64,7 +64,7 @@ def live_server(store: EmbeddedStore) -> Iterator[str]:
 
     import uvicorn
 
-    from api.web.main import create_app
+    from api.web.app import create_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from api.build import BuildReport
+from api.knowledge.build import BuildReport
 from api.store import EmbeddedStore
 
 
@@ -53,22 +53,23 @@ def test_void_description_counts_match_the_release(built: tuple[BuildReport, Emb
 def test_on_disk_store_is_reused_when_it_holds_the_release(built, tmp_path: Path) -> None:
     import gc
 
-    from api.build import load_release
+    from api.settings import Settings
+    from api.store import load_release
 
     _, memory, out = built
     sentinel = ox.Triple(ox.NamedNode("urn:test:sentinel"), ox.NamedNode("urn:test:p"), ox.Literal("kept"))
-    first = load_release(out, store_path=tmp_path / "db")
+    first = load_release(Settings(build_dir=out, store_path=tmp_path / "db"))
     assert first is not None and first.count() == len(memory)
     version = first.data_version()
     first.add_triples([sentinel])
     del first
     gc.collect()
-    again = load_release(out, store_path=tmp_path / "db")  # same release: reused as it is
+    again = load_release(Settings(build_dir=out, store_path=tmp_path / "db"))  # same release: reused as it is
     assert again is not None and again.data_version() == version
     assert again.ask("ASK { <urn:test:sentinel> <urn:test:p> 'kept' }")
     again.native.remove(next(iter(again.native.quads_for_pattern(None, None, None, ox.NamedNode("https://w3id.org/mhkg/id/graph/build")))))
     del again
     gc.collect()
-    reloaded = load_release(out, store_path=tmp_path / "db")  # marker gone: emptied and reloaded
+    reloaded = load_release(Settings(build_dir=out, store_path=tmp_path / "db"))  # marker gone: emptied and reloaded
     assert reloaded is not None and not reloaded.ask("ASK { <urn:test:sentinel> ?p ?o }")
     assert reloaded.count() == len(memory)

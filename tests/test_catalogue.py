@@ -9,7 +9,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import run_cli
 
-from api.catalogue import Parameter, ParameterError, QueryRunner, catalogue, get_query, projection
+from api.catalogue import Parameter, QueryRunner, catalogue, get_query, projection
+from api.errors import ParameterError
 from api.store import EmbeddedStore
 
 ID = "https://w3id.org/mhkg/id/"
@@ -285,7 +286,7 @@ def test_runner_caches_per_data_version(built) -> None:
 
 
 def test_a_new_entry_shows_in_the_measures_at_once_despite_the_cache(built, root) -> None:
-    from api.loader import parse_file
+    from api.knowledge.loader import parse_file
 
     _, real, _ = built
     s = EmbeddedStore()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.loader import parse_file
+from api.knowledge.loader import parse_file
 from api.store import EmbeddedStore
 
 ID = "https://w3id.org/mhkg/id/"

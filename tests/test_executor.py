@@ -15,9 +15,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import wait_for, wait_until
 
+from api.sparql.executor import ClientLimitError, Job, QueryExecutor, QueryRefusedError, WorkerFailedError
 from api.store import EmbeddedStore
-from api.web.executor import ClientLimitError, Job, QueryExecutor, QueryRefusedError, WorkerFailedError
-from api.web.main import create_app
+from api.web.app import create_app
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 GREEDY = "SELECT (STRLEN(GROUP_CONCAT(?c)) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # a string of 27 M values, over 300 triples

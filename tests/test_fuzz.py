@@ -14,7 +14,7 @@ database), so that CI runs the same cases every time; the file takes about 45 s 
    date, an untagged or German label, a malformed IRI). The validator must never crash, must name the broken
    property (``sh:path``) of every mutation, must accept every unmutated entry, and its targeted verdict for one
    entry must equal what full validation of the same data says about that entry.
-3. **Hypothesis for parameter binding** (``api/catalogue.py``): arbitrary text, rich in SPARQL syntax (quotes,
+3. **Hypothesis for parameter binding** (``api/catalogue/``): arbitrary text, rich in SPARQL syntax (quotes,
    braces, ``} UNION {``, ``#``, newlines, ``<``/``>``, ``DELETE``, ``SERVICE`` …), either is refused with a
    ``ParameterError`` or becomes exactly one RDF term whose value is the input: the query parses and its ``VALUES``
    binds nothing else. A naive binder (string interpolation) is shown to fail the same property, so the property
@@ -49,12 +49,13 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
-from api.catalogue import WHERE, CatalogueQuery, Parameter, ParameterError, catalogue
-from api.config import ID, PREFIXES, VOCAB
-from api.loader import parse_file
+from api.catalogue import WHERE, CatalogueQuery, Parameter, catalogue
+from api.errors import ParameterError
+from api.knowledge.loader import parse_file
 from api.store import EmbeddedStore
 from api.validation import ShaclValidator
-from api.web.main import create_app
+from api.vocab import ID, PREFIXES, VOCAB
+from api.web.app import create_app
 
 TOKEN = "fuzz-token-5e0c"  # noqa: S105 - a test token
 SEED = 20261123

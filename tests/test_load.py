@@ -79,7 +79,7 @@ def test_a_write_under_load_shows_in_every_answer_asked_after_it(built, root: Pa
     measures is in every answer to a request sent after the submission was accepted."""
     import uvicorn
 
-    from api.web.main import create_app
+    from api.web.app import create_app
 
     for folder in ("ontology", "evidence", "shapes", "queries"):
         shutil.copytree(root / folder, tmp_path / folder)

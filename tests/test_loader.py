@@ -9,7 +9,7 @@ import pytest
 from conftest import run_cli
 
 from api.errors import KnowledgeSyntaxError
-from api.loader import knowledge_files, parse_file
+from api.knowledge.loader import knowledge_files, parse_file
 
 DATA = Path(__file__).parent / "data" / "syntax"
 

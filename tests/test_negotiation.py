@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.store import EmbeddedStore, RemoteStore
+from api.web.app import create_app
 from api.web.caching import entity_tag, if_none_match, negotiated, with_vary
-from api.web.main import create_app
 from api.web.negotiation import GRAPHS, RESULTS, choose, parse_accept, parse_ranges, quality
 
 ID = "https://w3id.org/mhkg/id/"

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.errors import KnowledgeSyntaxError
-from api.loader import parse_file
+from api.knowledge.loader import parse_file
 from api.store import EmbeddedStore
-from api.web.main import create_app
+from api.web.app import create_app
 
 TOKEN = "secret-token-never-logged"  # noqa: S105 - a test token
 

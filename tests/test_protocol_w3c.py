@@ -50,7 +50,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import wait_for
 
-from api.build import BuildReport
+from api.knowledge.build import BuildReport
 from api.store import EmbeddedStore
 
 TOKEN = "w3c-protocol-suite-token"  # noqa: S105 - a test-only bearer token
@@ -658,7 +658,7 @@ def mhkg(protocol_store: tuple[EmbeddedStore, Callable[[], None]]) -> Iterator[T
     """This service, live over HTTP (uvicorn in a thread on a free loopback port), on the suite's own store."""
     import uvicorn
 
-    from api.web.main import create_app
+    from api.web.app import create_app
 
     store, reset = protocol_store
     port = free_port()

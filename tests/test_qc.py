@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from api.build import materialise
-from api.loader import parse_file
-from api.qc import qc_queries, run_qc
+from api.knowledge.build import materialise
+from api.knowledge.loader import parse_file
+from api.knowledge.qc import qc_queries, run_qc
 from api.store import EmbeddedStore
 
 FIXTURE = Path(__file__).parent / "data" / "qc" / "violations.ttl"

@@ -20,7 +20,7 @@ from conftest import wait_for, wait_until
 from fastapi.testclient import TestClient
 
 from api.store import EmbeddedStore
-from api.web.main import create_app
+from api.web.app import create_app
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from api.build import BuildReport
 from api.errors import InconsistentOntologyError
-from api.loader import parse_file
-from api.reasoning import check_consistent, reason
+from api.knowledge.build import BuildReport
+from api.knowledge.loader import parse_file
+from api.knowledge.reasoning import check_consistent, reason
 from api.store import EmbeddedStore
 
 DATA = Path(__file__).parent / "data" / "inconsistent"

@@ -13,7 +13,8 @@ import pytest
 from conftest import run_cli, wait_for
 
 from api.catalogue import QueryRunner, catalogue, get_query
-from api.store import EmbeddedStore, RemoteStore, StoreError
+from api.errors import StoreError
+from api.store import EmbeddedStore, RemoteStore
 
 ID = "https://w3id.org/mhkg/id/"
 PARAMS = {
@@ -132,7 +133,7 @@ def test_unreachable_endpoint_is_a_clear_error() -> None:
 def test_service_on_the_oxigraph_server(remote: RemoteStore, store: EmbeddedStore) -> None:
     from fastapi.testclient import TestClient
 
-    from api.web.main import create_app
+    from api.web.app import create_app
 
     served = TestClient(create_app(remote))
     embedded = TestClient(create_app(store))

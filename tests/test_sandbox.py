@@ -1,4 +1,4 @@
-"""The query workers' operating-system limits (api.web.sandbox), tried in real spawned processes.
+"""The query workers' operating-system limits (api.sparql.sandbox), tried in real spawned processes.
 
 Each test starts a child with multiprocessing's "spawn" context, as the executor does; the child
 reports through its multiprocessing pipe (an AF_UNIX socket pair, so every report that arrives
@@ -6,7 +6,7 @@ shows the pipe survives the filter). Network attempts go to the ``listener`` fix
 record nothing from a restricted child; the unrestricted control children show that the same
 attempts do reach it, so the tests can tell the protection from a broken probe.
 
-Nothing is skipped when seccomp is missing: :func:`~api.web.sandbox.deny_network` then raises
+Nothing is skipped when seccomp is missing: :func:`~api.sparql.sandbox.deny_network` then raises
 and the tests fail. Only the x86_64 compat-ABI test is skipped elsewhere (the ABIs do not exist).
 """
 
@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from api.web import sandbox
+from api.sparql import sandbox
 
 CTX = mp.get_context("spawn")
 CHILD_TIMEOUT = 60.0

@@ -10,7 +10,7 @@ import urllib.request
 
 from conftest import wait_for
 
-from api.config import project_root
+from api.settings import project_root
 
 
 def test_serve_command_answers_pages_and_health(built) -> None:

@@ -24,7 +24,7 @@ import uvicorn
 from conftest import wait_for
 from fastapi import FastAPI, Request
 
-from api.config import project_root
+from api.settings import project_root
 from api.web.server import GuardedConfig, GuardedH11Protocol, GuardedServer, build_server
 
 HEADER_TIMEOUT = 1.0

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.catalogue import catalogue
 from api.store import EmbeddedStore
-from api.web.main import create_app
+from api.web.app import create_app
 from api.web.negotiation import GRAPHS
 
 ID = "https://w3id.org/mhkg/id/"

@@ -213,7 +213,7 @@ def test_overlong_query_is_refused(live_server: str) -> None:
 
 def test_refusals_say_why_in_english_and_swedish(live_server: str) -> None:
     """Every refusal of the policy and the workers exists in both languages: both in the protocol's plain text."""
-    from api.web.i18n import MESSAGES
+    from api.i18n import MESSAGES
 
     assert all(len(pair) == 2 and all(pair) for pair in MESSAGES.values())
     code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p }"))

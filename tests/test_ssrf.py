@@ -59,9 +59,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.config import PREFIXES
 from api.store import EmbeddedStore
-from api.web.main import create_app
+from api.vocab import PREFIXES
+from api.web.app import create_app
 
 SETTLE = 0.3  # seconds to wait for a late connection before concluding there was none
 TEST_GRAPH = "urn:mhkg-test:g"  # the witness engine's one named graph (so that GRAPH ?g { … } is evaluated)

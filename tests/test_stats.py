@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import run_cli
 
-from api.stats import statistics
+from api.knowledge.stats import statistics
 from api.store import EmbeddedStore
 
 

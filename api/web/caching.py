@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from api import __version__
 
 Scope = dict[str, Any]
 UNCACHED = ("/health", "/ready")  # operations: always fresh, never negotiated

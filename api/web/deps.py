@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,10 +10,9 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel
 
-from ..catalogue import QueryRunner
-from ..config import project_root
-from ..store import EmbeddedStore, RemoteStore
-from .executor import DEFAULT_MEMORY_MB
+from api.catalogue import QueryRunner
+from api.settings import Settings
+from api.store import EmbeddedStore, RemoteStore
 
 
 class ErrorDetail(BaseModel):
@@ -33,24 +31,31 @@ class ServiceState:
     """What every request handler may need."""
 
     store: EmbeddedStore | RemoteStore
-    root: Path = field(default_factory=project_root)
-    token: str | None = field(default_factory=lambda: os.environ.get("MHKG_WRITE_TOKEN") or None)
+    settings: Settings = field(default_factory=Settings)
+    root: Path = field(default=None)  # type: ignore[assignment]  # default: the settings' home
+    token: str | None = None  # default: the settings' write token
     runner: QueryRunner = field(init=False)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _validator: Any = None
     _executor: Any = None
-    query_timeout: float = field(default_factory=lambda: float(os.environ.get("MHKG_QUERY_TIMEOUT", "10")))
-    query_workers: int = field(default_factory=lambda: int(os.environ.get("MHKG_QUERY_WORKERS", "2")))
-    max_rows: int = field(default_factory=lambda: int(os.environ.get("MHKG_MAX_ROWS", "10000")))
-    worker_memory_mb: int = field(default_factory=lambda: int(os.environ.get("MHKG_WORKER_MEMORY_MB") or DEFAULT_MEMORY_MB))
+    query_timeout: float = field(init=False)
+    query_workers: int = field(init=False)
+    max_rows: int = field(init=False)
+    worker_memory_mb: int = field(init=False)
 
     def __post_init__(self) -> None:
+        self.root = self.root or self.settings.home
+        self.token = self.settings.write_token if self.token is None else (self.token or None)
+        self.query_timeout = self.settings.query_timeout
+        self.query_workers = self.settings.query_workers
+        self.max_rows = self.settings.max_rows
+        self.worker_memory_mb = self.settings.worker_memory_mb
         self.runner = QueryRunner(self.store, root=self.root)
 
     @property
     def validator(self) -> Any:
         if self._validator is None:
-            from ..validation import ShaclValidator
+            from api.validation import ShaclValidator
 
             self._validator = ShaclValidator(self.root)
         return self._validator
@@ -59,7 +64,7 @@ class ServiceState:
     def executor(self) -> Any:
         """Worker processes for public queries (started on first use)."""
         if self._executor is None:
-            from .executor import QueryExecutor
+            from api.sparql.executor import QueryExecutor
 
             self._executor = QueryExecutor(
                 self.store if self.embedded else None,  # a remote store: the workers only check queries against the policy

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import uuid
 from typing import Any
 
+from api.settings import Settings
+
 Scope = dict[str, Any]
-MAX_BODY = int(os.environ.get("MHKG_MAX_BODY", str(1024 * 1024)))
+MAX_BODY: int = Settings.model_fields["max_body"].default
 READ_POSTS = ("/sparql", "/api/v1/validate", "/query", "/curation")
 log = logging.getLogger("mhkg.access")
 

@@ -38,9 +38,11 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 from uvicorn.server import ServerState
 
-DEFAULT_HEADER_TIMEOUT = 10.0
+from api.settings import Settings
+
+DEFAULT_HEADER_TIMEOUT: float = Settings.model_fields["header_timeout"].default
 DEFAULT_BODY_TIMEOUT = 30.0
-DEFAULT_MAX_CONNECTIONS = 256
+DEFAULT_MAX_CONNECTIONS: int = Settings.model_fields["max_connections"].default
 DEFAULT_KEEP_ALIVE = 5.0
 
 _TIMEOUT_BODY = b"Request Timeout"

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__
-from .catalogue import catalogue_triples
-from .config import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, build_dir, project_root
-from .loader import knowledge_files, parse_file
-from .reasoning import reason
-from .store import VERSION_NODE, VERSION_PRED, EmbeddedStore, content_version
+from api import __version__
+from api.catalogue import catalogue_triples
+from api.knowledge.loader import knowledge_files, parse_file
+from api.knowledge.reasoning import reason
+from api.settings import Settings, build_dir, current, project_root
+from api.store import RELEASE, EmbeddedStore, content_version, load_release
+from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES
 
 Progress = Callable[[str], None]
 
@@ -247,39 +248,20 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
     return report, store
 
 
-def load_release(out: Path | None = None, *, store_path: Path | None = None) -> EmbeddedStore | None:
-    """Load the inferred release, if it is newer than every source.
-
-    Args:
-        out: the build folder.
-        store_path: an on-disk store (``MHKG_STORE_PATH``); reused as it is when it already holds
-            this release (fast restart), else emptied and reloaded. Default: a fresh in-memory store.
-    """
-    out = out or build_dir()
-    release = out / "mhkg-inferred.nt"
+def release_is_current(settings: Settings) -> bool:
+    """Whether the build folder's release exists and is newer than every knowledge file."""
+    release = settings.build_dir / RELEASE
     if not release.exists():
-        return None
-    newest_source = max((p.stat().st_mtime for p in knowledge_files()), default=0.0)
-    if release.stat().st_mtime < newest_source:
-        return None
-    version = content_version(release)
-    store_path = store_path or (Path(os.environ["MHKG_STORE_PATH"]) if os.environ.get("MHKG_STORE_PATH") else None)
-    store = EmbeddedStore(store_path)
-    marker = ox.Quad(VERSION_NODE, VERSION_PRED, ox.Literal(version), ox.NamedNode(ID + "graph/build"))
-    if store_path is None or marker not in store.native:
-        store.native.clear()
-        store.load_file(release, ox.RdfFormat.N_TRIPLES)
-        if store_path is not None:
-            store.native.add(marker)  # in a named graph: the default graph stays exactly the release
-            store.native.flush()
-    store.set_base_version(version)
-    return store
+        return False
+    newest_source = max((p.stat().st_mtime for p in knowledge_files(settings.home)), default=0.0)
+    return release.stat().st_mtime >= newest_source
 
 
-def current_store(*, progress: Progress = _quiet) -> EmbeddedStore:
+def current_store(settings: Settings | None = None, *, progress: Progress = _quiet) -> EmbeddedStore:
     """The inferred graph: from the release when it is up to date, else by building it."""
-    store = load_release()
-    if store is None:
-        progress("the build is missing or stale; building …")
-        _, store = build(progress=progress)
+    settings = settings or current()
+    if release_is_current(settings):
+        return load_release(settings)
+    progress("the build is missing or stale; building …")
+    _, store = build(root=settings.home, out=settings.build_dir, progress=progress)
     return store

@@ -10,26 +10,31 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
-from ..errors import MhkgError
-from ..store import EmbeddedStore, RemoteStore
-from . import caching, curation, linked_data, pages, rest, sparql
-from .deps import ServiceState
-from .middleware import AccessLogMiddleware, BodyLimitMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
+from api import __version__
+from api.errors import MhkgError
+from api.knowledge.build import current_store
+from api.settings import Settings
+from api.store import EmbeddedStore, RemoteStore, open_remote
+from api.web import caching
+from api.web.deps import ServiceState
+from api.web.middleware import AccessLogMiddleware, BodyLimitMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
+from api.web.routers import curation, linked_data, pages, rest, sparql
 
 
-def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path | None = None, token: str | None = None) -> FastAPI:
+def create_app(
+    store: EmbeddedStore | RemoteStore | None = None, *, root: Path | None = None, token: str | None = None, settings: Settings | None = None
+) -> FastAPI:
     """The FastAPI application.
 
     Args:
         store: the store to serve (default: the embedded store with the bundled knowledge, built if needed).
         root: the project folder (evidence/ is written there on submission).
-        token: the bearer token for submissions (default: MHKG_WRITE_TOKEN).
+        token: the bearer token for submissions (default: the settings' write token).
+        settings: the service's settings (default: read from the environment).
     """
+    settings = settings or Settings()
     if store is None:
-        from ..store import open_store
-
-        store = open_store()  # type: ignore[assignment]
+        store = open_remote(settings) or current_store(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,9 +47,7 @@ def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path |
         version=__version__,
         description="Region Stockholm's mental-health strategy and its evidence: SPARQL 1.1 endpoint, REST API, linked data and pages.",
     )
-    state = ServiceState(store=store) if root is None else ServiceState(store=store, root=root)
-    if token is not None:
-        state.token = token
+    state = ServiceState(store=store, settings=settings, root=root, token=token)  # type: ignore[arg-type]
     app.state.mhkg = state
     if state.embedded:
         curation.remove_temporaries(state.root)  # what a crash mid-submission may have left
@@ -66,7 +69,7 @@ def create_app(store: EmbeddedStore | RemoteStore | None = None, *, root: Path |
 
     app.add_middleware(caching.ConditionalGetMiddleware)  # innermost: CORS and the access log see its 304s
     app.add_middleware(ReadOnlyCorsMiddleware)
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)
     app.add_middleware(HeadMiddleware)  # inside the access log, which records the HEAD as such
     app.add_middleware(AccessLogMiddleware)
     app.include_router(sparql.router)

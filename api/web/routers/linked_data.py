@@ -6,10 +6,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
-from .data import ref_or_404
-from .deps import ServiceState, get_state
-from .negotiation import GRAPHS, choose
+from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
+from api.web.deps import ServiceState, get_state
+from api.web.negotiation import GRAPHS, choose
+from api.web.views import ref_or_404
 
 router = APIRouter(tags=["Linked data"])
 SUFFIXES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml", ".html": "text/html"}
@@ -80,7 +80,7 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
         raise HTTPException(404)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
-        from .pages import ontology_page
+        from api.web.routers.pages import ontology_page
 
         return ontology_page(request, state)
     triples = state.store.construct(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o .
@@ -100,7 +100,7 @@ def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get
         raise HTTPException(404)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
-        from .pages import shapes_page
+        from api.web.routers.pages import shapes_page
 
         return shapes_page(request, state)
     graph = state.validator.shapes_graph
@@ -121,7 +121,7 @@ def resource(path: str, request: Request, state: ServiceState = Depends(get_stat
     ref_or_404(iri)  # not an IRI: 404 before any query, for the HTML pages too
     media = negotiate(request, forced)
     if media == "text/html":
-        from .pages import resource_page
+        from api.web.routers.pages import resource_page
 
         return resource_page(request, state, iri)
     triples = describe(state, iri)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import ID, VOCAB
-from .store import EmbeddedStore
+from api.store import EmbeddedStore
+from api.vocab import ID, VOCAB
 
 SCHEMES = ID + "scheme/"
 

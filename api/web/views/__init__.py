@@ -9,9 +9,8 @@ from typing import Any, TypeVar
 
 from fastapi import HTTPException
 
-from ..config import ID
-from ..store import iri_ref
-from .deps import ServiceState
+from api.vocab import ID, iri_ref
+from api.web.deps import ServiceState
 
 ORG = ID + "organisation/"
 KINDS = {
@@ -380,7 +379,7 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
 
 def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:
     """The settings × life-stages gap map (api.analysis.setting_stage_gaps), shaped for the page."""
-    from ..analysis import setting_stage_gaps
+    from api.analysis import setting_stage_gaps
 
     m = setting_stage_gaps(state.runner, state.store, min_certainty=min_certainty)
     cells = {k: {"entries": n, "best": CERTAINTY.get(best) if best else None} for k, (n, best) in m.cells.items()}

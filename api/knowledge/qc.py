@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import project_root
-from .store import EmbeddedStore
+from api.settings import project_root
+from api.store import EmbeddedStore
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ pyoxigraph cannot interrupt a query in-process, so each query runs in a worker p
 its own copy of the store, loaded from a snapshot of the service's store (one N-Quads file per data
 version; older ones are removed as soon as no worker still needs them). Each worker:
 
-- checks the query against the parse policy (:mod:`api.web.policy`) before evaluating it, under
+- checks the query against the parse policy (:mod:`api.sparql.policy`) before evaluating it, under
   the same limits, so the parser itself is bounded too;
-- cannot open an internet socket (:func:`api.web.sandbox.apply_worker_limits`: seccomp), so no
+- cannot open an internet socket (:func:`api.sparql.sandbox.apply_worker_limits`: seccomp), so no
   query can reach another host even if it got past the policy;
 - has an address-space limit and a lower CPU priority than the service.
 
@@ -39,19 +39,20 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..config import PREFIXES
-from ..errors import MhkgError
-from .i18n import Bilingual
+from api.errors import MhkgError
+from api.i18n import Bilingual
+from api.settings import Settings
+from api.vocab import PREFIXES
 
-DEFAULT_TIMEOUT = float(os.environ.get("MHKG_QUERY_TIMEOUT", "10"))
-DEFAULT_MAX_ROWS = int(os.environ.get("MHKG_MAX_ROWS", "10000"))
-DEFAULT_MEMORY_MB = 4096  # per worker; the service reads MHKG_WORKER_MEMORY_MB (api/web/deps.py)
+DEFAULT_TIMEOUT: float = Settings.model_fields["query_timeout"].default
+DEFAULT_MAX_ROWS: int = Settings.model_fields["max_rows"].default
+DEFAULT_MEMORY_MB: int = Settings.model_fields["worker_memory_mb"].default  # per worker
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class ExecutorError(Bilingual, MhkgError):
     """A public query could not be answered. ``status`` is the HTTP status it maps to; ``key`` names its
-    message in :data:`api.web.i18n.MESSAGES` (Swedish and English), ``str()`` is English."""
+    message in :data:`api.i18n.MESSAGES` (Swedish and English), ``str()`` is English."""
 
     status = 503
     retry_after: int | None = None
@@ -199,7 +200,7 @@ def _evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[str, bytes]:
 
 
 def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a child process
-    from . import policy, sandbox
+    from api.sparql import policy, sandbox
 
     try:
         sandbox.apply_worker_limits(memory_bytes=options.memory_bytes, deny_net=options.deny_network)

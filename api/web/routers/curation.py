@@ -16,13 +16,13 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ..build import materialise
-from ..config import ID, PREFIXES, VOCAB
-from ..errors import KnowledgeSyntaxError
-from ..loader import knowledge_files, parse_file, parse_text
-from ..store import EmbeddedStore
-from ..validation import ValidationReport
-from .deps import ServiceState, error, get_state
+from api.errors import KnowledgeSyntaxError
+from api.knowledge.build import materialise
+from api.knowledge.loader import knowledge_files, parse_file, parse_text
+from api.store import EmbeddedStore
+from api.validation import ValidationReport
+from api.vocab import ID, PREFIXES, VOCAB
+from api.web.deps import ServiceState, error, get_state
 
 log = logging.getLogger("mhkg.curation")
 router = APIRouter(prefix="/api/v1", tags=["Curation"])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .config import KNOWLEDGE_FOLDERS, project_root
-from .errors import KnowledgeSyntaxError
+from api.errors import KnowledgeSyntaxError
+from api.settings import project_root
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -18,6 +18,10 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".rdf": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
+
+
+KNOWLEDGE_FOLDERS = ("ontology", "evidence")
+"""The folders whose files make the knowledge graph."""
 
 
 def knowledge_files(root: Path | None = None) -> list[Path]:

@@ -22,9 +22,10 @@ from pyshacl import Validator
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shapes_graph import ShapesGraph
 
-from .config import ID, PREFIXES, project_root
-from .loader import knowledge_files, parse_file
-from .store import EmbeddedStore
+from api.knowledge.loader import knowledge_files, parse_file
+from api.settings import project_root
+from api.store import EmbeddedStore
+from api.vocab import ID, PREFIXES
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -18,9 +18,8 @@ from typing import Any
 
 import networkx as nx
 
-from .catalogue import QueryRunner
-from .config import ID
-from .store import iri_ref
+from api.catalogue import QueryRunner
+from api.vocab import ID, iri_ref
 
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
 CERTAINTY_SV = {"high": "hög", "moderate": "måttlig", "low": "låg", "very-low": "mycket låg"}

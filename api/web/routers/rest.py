@@ -10,10 +10,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, TypeAdapter
 
-from ..catalogue import ParameterError, catalogue, get_query, projection, to_sparql_json
-from ..stats import statistics
-from . import data
-from .deps import ServiceState, error, get_state
+from api.catalogue import catalogue, get_query, projection
+from api.errors import ParameterError
+from api.knowledge.stats import statistics
+from api.sparql.results import to_sparql_json
+from api.web import views as data
+from api.web.deps import ServiceState, error, get_state
 
 ERRORS: dict[int | str, dict[str, Any]] = {404: error("Not found"), 422: error("A parameter is not valid (the message says which and why)")}
 router = APIRouter(prefix="/api/v1", tags=["REST"], responses=ERRORS)
@@ -295,7 +297,7 @@ def get_gaps(state: ServiceState = Depends(get_state), min_certainty: str = Quer
 
 @router.get("/network", summary="The collaboration network: organisations sharing a setting and life stage, with communities")
 def get_network(state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    from ..analysis import collaboration_network, communities, network_data
+    from api.analysis import collaboration_network, communities, network_data
 
     g = collaboration_network(state.store)
     return network_data(state.store, g, communities(g))

@@ -23,7 +23,7 @@ No keyword is ever looked for in the text. ``FROM`` and ``FROM NAMED`` are allow
 reads them as names of graphs in the store and never fetches anything for them.
 
 The second layer does not depend on this one: the worker processes that evaluate queries cannot
-open an internet socket at all (:mod:`api.web.sandbox`).
+open an internet socket at all (:mod:`api.sparql.sandbox`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .i18n import Bilingual
+from api.i18n import Bilingual
 
 MAX_QUERY_LENGTH = 100_000
 MAX_DEPTH = 120  # nesting of the parse tree; the deepest catalogue query has 27 (tested)
@@ -46,7 +46,7 @@ RECURSION_LIMIT = 12_000  # lets the parser reach MAX_DEPTH and fail cleanly wel
 class PolicyError(Bilingual, ValueError):
     """The text is refused: it cannot be read, or it would do what a public query may not.
 
-    ``key`` names its message in :data:`api.web.i18n.MESSAGES` (Swedish and English); ``str()`` is English.
+    ``key`` names its message in :data:`api.i18n.MESSAGES` (Swedish and English); ``str()`` is English.
 
     Attributes:
         line: 1-based line where the parser stopped (None when the refusal has no position).
@@ -180,11 +180,11 @@ def check_query(text: str) -> Checked:
     >>> check_query("ASK { OPTIONAL { SERVICE <http://example.org/sparql> { ?s ?p ?o } } }")
     Traceback (most recent call last):
     ...
-    api.web.policy.PolicyError: SERVICE is not allowed on this endpoint: public queries run on this knowledge graph only and never reach another server.
+    api.sparql.policy.PolicyError: SERVICE is not allowed on this endpoint: public queries run on this knowledge graph only and never reach another server.
     >>> check_query("SELECT * WHERE { ?s ?p }")
     Traceback (most recent call last):
     ...
-    api.web.policy.PolicyError: Malformed query (line 1, column 18), near '?s ?p }': Expected SelectQuery
+    api.sparql.policy.PolicyError: Malformed query (line 1, column 18), near '?s ?p }': Expected SelectQuery
     """
     return _accepted(text)
 
@@ -240,7 +240,7 @@ def _install_where_recorder() -> None:
 
 def iri_ref(value: str) -> str:
     """``<value>`` for a valid IRI (:func:`api.store.iri_ref`); else PolicyError "not an IRI" (in both languages)."""
-    from ..store import iri_ref as valid_iri
+    from api.vocab import iri_ref as valid_iri
 
     try:
         return valid_iri(value)

@@ -21,16 +21,13 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
-from .config import ID, project_root
-from .errors import MhkgError
+from api.errors import ParameterError
+from api.settings import project_root
+from api.vocab import ID
 
 VAR = re.compile(r"\?(__?)([a-z][a-z0-9_]*?)_(iri|integer|string|date|decimal)\b")
 WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-class ParameterError(MhkgError):
-    """A catalogue parameter is missing, unknown or malformed."""
 
 
 @dataclass(frozen=True)
@@ -297,22 +294,3 @@ class QueryRunner:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return rows
-
-
-def to_sparql_json(variables: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rows as SPARQL 1.1 Query Results JSON."""
-
-    def term(t: Any) -> dict[str, str]:
-        if isinstance(t, ox.NamedNode):
-            return {"type": "uri", "value": t.value}
-        if isinstance(t, ox.BlankNode):
-            return {"type": "bnode", "value": t.value}
-        out = {"type": "literal", "value": t.value}
-        if t.language:
-            out["xml:lang"] = t.language
-        elif t.datatype.value != XSD + "string":
-            out["datatype"] = t.datatype.value
-        return out
-
-    names = variables or sorted({k for r in rows for k in r})
-    return {"head": {"vars": names}, "results": {"bindings": [{k: term(v) for k, v in r.items()} for r in rows]}}

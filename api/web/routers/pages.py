@@ -11,17 +11,17 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..analysis import life_course_order
-from ..catalogue import ParameterError, catalogue, get_query, projection
-from ..config import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
-from ..errors import QueryError
-from . import data
-from .curation import validate_triples
-from .deps import ServiceState, get_state
-from .i18n import CERTAINTY, KIND_ORDER, t
+from api.analysis import life_course_order
+from api.catalogue import catalogue, get_query, projection
+from api.errors import ParameterError, QueryError
+from api.i18n import CERTAINTY, KIND_ORDER, t
+from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
+from api.web import views as data
+from api.web.deps import ServiceState, get_state
+from api.web.routers.curation import validate_triples
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 COMPACT = sorted({**PREFIXES, "id": ID}.items(), key=lambda kv: -len(kv[1]))
 
 
@@ -206,7 +206,7 @@ def _network(state: ServiceState) -> dict[str, Any]:
     """The collaboration network and its picture, computed once per data version."""
     import tempfile
 
-    from ..analysis import collaboration_network, communities, draw_network, municipality_partners
+    from api.analysis import collaboration_network, communities, draw_network, municipality_partners
 
     version = state.store.data_version()
     cached = getattr(state, "_network", None)
@@ -245,8 +245,8 @@ def network_svg(state: ServiceState = Depends(get_state)) -> Response:
 def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_state)) -> Response:
     import tempfile
 
-    from ..analysis import draw_explanation, explain
-    from ..analysis import labels as all_labels
+    from api.analysis import draw_explanation, explain
+    from api.analysis import labels as all_labels
 
     try:
         paths = explain(state.store, state.runner, ID + "organisation/" + org_id, ID + "intervention/" + iv_id)
@@ -285,7 +285,7 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
         unit = "miljarder kronor" if lang == "sv" else "billion SEK"
         year = f" ({c['year'].value})" if "year" in c else ""
         costs.append(f"{amount} {unit}{year}: {c['label_en'].value}" + (f" [{c['reference'].value}]" if "reference" in c else ""))
-    from ..analysis import indicator_coverage
+    from api.analysis import indicator_coverage
 
     return render(
         request,
@@ -304,8 +304,8 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
 
     import pyoxigraph as ox
 
-    from .executor import ExecutorError, Job
-    from .sparql import client_of
+    from api.sparql.executor import ExecutorError, Job
+    from api.web.routers.sparql import client_of
 
     job = Job(text, results_format="application/sparql-results+json", graph_format="application/n-triples", base_iri=str(request.url_for("sparql_get")))
     try:
@@ -386,8 +386,8 @@ def curation_page(request: Request) -> HTMLResponse:
 def curation_check(request: Request, entry: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
     import pyoxigraph as ox
 
-    from ..errors import KnowledgeSyntaxError
-    from ..loader import parse_text
+    from api.errors import KnowledgeSyntaxError
+    from api.knowledge.loader import parse_text
 
     try:
         triples = parse_text(entry, ox.RdfFormat.TURTLE, name="entry")

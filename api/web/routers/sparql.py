@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Protocol endpoints: /sparql (public, read-only) and /update (write token only).
 
 Every public query is checked by the parse policy and evaluated in a sandboxed worker
-(:mod:`api.web.policy`, :mod:`api.web.executor`). A dataset given by ``FROM``/``FROM NAMED`` or by
+(:mod:`api.sparql.policy`, :mod:`api.sparql.executor`). A dataset given by ``FROM``/``FROM NAMED`` or by
 ``default-graph-uri``/``named-graph-uri`` names graphs of the store: nothing is ever fetched, and a
 graph the store lacks is empty. Relative IRIs resolve against the endpoint's own IRI.
 """
@@ -18,13 +18,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from ..config import ID, PREFIXES
-from .data import cached
-from .deps import ServiceState, get_state
-from .executor import ExecutorError, Job
-from .i18n import message
-from .negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
-from .policy import PolicyError, check_update, iri_ref
+from api.i18n import message
+from api.sparql.executor import ExecutorError, Job
+from api.sparql.policy import PolicyError, check_update, iri_ref
+from api.vocab import ID, PREFIXES
+from api.web.deps import ServiceState, get_state
+from api.web.negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
+from api.web.views import cached
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -228,7 +228,7 @@ async def _answer(text: str, items: list[tuple[str, Any]], request: Request, sta
 
 def _forward(text: str, items: list[tuple[str, Any]], request: Request, state: ServiceState) -> Response:
     """Pass a checked query to the configured remote endpoint, with the client's Accept header and dataset."""
-    from ..store import _with_prefixes
+    from api.store.remote import _with_prefixes
 
     dataset = [(k, str(v)) for k, v in items if k in ("default-graph-uri", "named-graph-uri")]
     data = urllib.parse.urlencode([("query", _with_prefixes(text)), *dataset]).encode()  # same predeclared prefixes as embedded
@@ -248,7 +248,7 @@ def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | No
     """The write token, checked as for submissions (401 without one, 403 for a wrong one or when writes are off)."""
     from fastapi import HTTPException
 
-    from .curation import check_token
+    from api.web.routers.curation import check_token
 
     try:
         check_token(state, request.headers.get("authorization"))

@@ -1,0 +1,1 @@
+"""Curation: submitting evidence entries, validated and written atomically (no HTTP types here)."""
