@@ -17,9 +17,9 @@ LAYERS: dict[str, set[str]] = {
     "api.i18n": set(),
     "api.vocab": set(),
     "api.errors": {"api.i18n"},
-    "api.store": {"api.errors", "api.vocab", "api.settings"},
-    "api.sparql": {"api", "api.errors", "api.i18n", "api.settings", "api.vocab", "api.store"},
-    "api.catalogue": {"api.errors", "api.settings", "api.vocab", "api.store", "api.sparql"},
+    "api.catalogue": {"api.errors", "api.settings", "api.vocab"},  # the queries' files and their binder: below every room that runs queries
+    "api.store": {"api.errors", "api.vocab", "api.settings", "api.catalogue"},
+    "api.sparql": {"api", "api.errors", "api.i18n", "api.settings", "api.vocab", "api.catalogue", "api.store"},
     "api.knowledge": {"api", "api.errors", "api.settings", "api.vocab", "api.store", "api.catalogue"},
     "api.validation": {"api.errors", "api.i18n", "api.settings", "api.vocab", "api.store", "api.catalogue", "api.knowledge"},
     "api.analysis": {"api.errors", "api.i18n", "api.settings", "api.vocab", "api.store", "api.catalogue", "api.sparql"},

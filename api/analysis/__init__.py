@@ -1,8 +1,8 @@
 """Graph analysis with networkx: evidence gap maps, the collaboration network, leverage points,
 justification paths and indicator coverage. Pictures are drawn with matplotlib (PNG and SVG).
 
-The networkx view is built from the store with a handful of SPARQL queries, never by walking
-triples one by one.
+The networkx view is built from the store with a handful of SPARQL queries (``queries/internal/``), never by
+walking triples one by one. Certainty ranks, codes and labels come from the graph (:mod:`api.catalogue.certainty`).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any
 import networkx as nx
 
 from api.catalogue import QueryRunner
-from api.vocab import ID, iri_ref
+from api.catalogue.certainty import CertaintyScale, certainty_scale
+from api.catalogue.internal import internal
+from api.vocab import ID, VOCAB
 
-CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
-CERTAINTY_SV = {"high": "hög", "moderate": "måttlig", "low": "låg", "very-low": "mycket låg"}
+SOCIETAL_AREAS = ID + "scheme/societal-areas"
 Progress = Callable[[str], None]
 
 
@@ -44,8 +45,7 @@ def _slug(iri: str) -> str:
 
 def labels(store: Any, lang: str = "sv") -> dict[str, str]:
     """Labels of every resource in our namespace and of the SDG concepts, in one query."""
-    rows = store.select(f"""SELECT ?x ?l WHERE {{ ?x rdfs:label ?l . FILTER(LANG(?l) = "{lang}" || (LANG(?l) = "en" && STRSTARTS(STR(?x), str(sdg:))))
-        FILTER(STRSTARTS(STR(?x), "{ID}") || STRSTARTS(STR(?x), str(sdg:))) }}""")
+    rows = store.select(internal("labels-in-language", {"lang": lang, "namespace": ID}))
     out: dict[str, str] = {}
     for r in rows:
         if r["l"].language == lang or r["x"].value not in out:
@@ -63,8 +63,7 @@ def graph_view(store: Any) -> nx.MultiDiGraph:
         if iri not in g:
             g.add_node(iri, kind=kind)
 
-    for r in store.select("""SELECT ?org ?resp ?setting ?stage ?level WHERE { ?org a mh:Organisation ; mh:hasResponsibility ?resp .
-            OPTIONAL { ?resp mh:setting ?setting } OPTIONAL { ?resp mh:lifeStage ?stage } OPTIONAL { ?resp mh:levelOfAction ?level } }"""):
+    for r in store.select(internal("graph-view-responsibilities")):
         org, resp = r["org"].value, r["resp"].value
         node(org, "organisation")
         node(resp, "responsibility")
@@ -73,9 +72,7 @@ def graph_view(store: Any) -> nx.MultiDiGraph:
             if key in r:
                 node(r[key].value, kind)
                 g.add_edge(resp, r[key].value, rel=rel)
-    for r in store.select("""SELECT ?entry ?iv ?setting ?stage ?source ?rank ?effect ?outcome WHERE { ?entry a mh:EvidenceEntry ;
-            mh:intervention ?iv ; mh:setting ?setting ; mh:lifeStage ?stage ; mh:citesSource ?source ; mh:certainty/mh:certaintyRank ?rank ;
-            mh:effect ?effect ; mh:outcome ?outcome }"""):
+    for r in store.select(internal("graph-view-evidence")):
         entry = r["entry"].value
         node(entry, "evidence")
         g.nodes[entry].update(rank=int(r["rank"].value), effect=_slug(r["effect"].value), outcome=r["outcome"].value)
@@ -88,14 +85,12 @@ def graph_view(store: Any) -> nx.MultiDiGraph:
             node(r[key].value, kind)
             if not g.has_edge(entry, r[key].value):
                 g.add_edge(entry, r[key].value, rel=rel)
-    for r in store.select("""SELECT ?iv ?x ?rel WHERE { ?iv a mh:Intervention .
-            { ?iv mh:servesArea ?x BIND("servesArea" AS ?rel) } UNION { ?iv mh:servesSdgTarget ?x BIND("servesSdgTarget" AS ?rel) }
-            UNION { ?iv mh:setting ?x BIND("setting" AS ?rel) } UNION { ?iv mh:lifeStage ?x BIND("lifeStage" AS ?rel) } }"""):
+    for r in store.select(internal("graph-view-interventions")):
         kind = {"servesArea": "societal_area", "servesSdgTarget": "sdg_target", "setting": "setting", "lifeStage": "life_stage"}[r["rel"].value]
         node(r["iv"].value, "intervention")
         node(r["x"].value, kind)
         g.add_edge(r["iv"].value, r["x"].value, rel=r["rel"].value)
-    for r in store.select("SELECT ?a ?b WHERE { ?a a mh:EverydaySetting ; skos:broader ?b }"):
+    for r in store.select(internal("setting-hierarchy")):
         node(r["a"].value, "setting")
         node(r["b"].value, "setting")
         g.add_edge(r["a"].value, r["b"].value, rel="broader")
@@ -105,13 +100,14 @@ def graph_view(store: Any) -> nx.MultiDiGraph:
 # ------------------------------------------------------------------------------ gap maps
 @dataclass
 class Matrix:
-    """Rows × columns of (entries, best certainty rank), with labels."""
+    """Rows × columns of (entries, best certainty rank), with labels and the certainty scale the ranks are of."""
 
     title: str
     rows: list[str]
     columns: list[str]
     cells: dict[tuple[str, str], tuple[int, int | None]]
     names: dict[str, str] = field(default_factory=dict)
+    certainty: CertaintyScale = field(default_factory=lambda: CertaintyScale(()))
 
     def to_records(self) -> list[dict[str, Any]]:
         out = []
@@ -125,7 +121,7 @@ class Matrix:
                         "column": c,
                         "column_label": self.names.get(c, _slug(c)),
                         "entries": n,
-                        "best_certainty": CERTAINTY.get(best) if best else None,
+                        "best_certainty": self.certainty.code(best) if best else None,
                         "gap": n == 0,
                     }
                 )
@@ -154,19 +150,17 @@ def setting_stage_gaps(runner: QueryRunner, store: Any, *, min_certainty: str = 
         cells[(s, st)] = (int(r["entries"].value), int(best.value) if best is not None else None)
     stages = life_course_order(stages)
     title = "Evidens per vardagsmiljö och livsskede" if lang == "sv" else "Evidence per setting and life stage"
-    return Matrix(title, settings, stages, cells, labels(store, lang))
+    return Matrix(title, settings, stages, cells, labels(store, lang), certainty_scale(store))
 
 
 def intervention_area_matrix(store: Any, *, lang: str = "sv") -> Matrix:
     """Interventions × societal areas they serve: entries (any effect) and best certainty."""
-    rows = store.select("""SELECT ?iv ?area (COUNT(DISTINCT ?e) AS ?n) (MAX(?rank) AS ?best) WHERE {
-        ?iv a mh:Intervention ; mh:servesArea ?area .
-        OPTIONAL { ?e mh:intervention ?iv ; mh:certainty/mh:certaintyRank ?rank } } GROUP BY ?iv ?area""")
-    areas = [r["a"].value for r in store.select("SELECT ?a WHERE { <https://w3id.org/mhkg/id/scheme/societal-areas> skos:hasTopConcept ?a } ORDER BY ?a")]
+    rows = store.select(internal("intervention-area-matrix"))
+    areas = [r["a"].value for r in store.select(internal("top-concepts", {"scheme": SOCIETAL_AREAS}))]
     cells = {(r["iv"].value, r["area"].value): (int(r["n"].value), int(r["best"].value) if "best" in r else None) for r in rows}
     ivs = sorted({iv for iv, _ in cells}, key=lambda iv: (-sum(cells.get((iv, a), (0, None))[0] for a in areas), iv))
     title = "Insatser × samhällsområden" if lang == "sv" else "Interventions × societal areas"
-    return Matrix(title, ivs, areas, cells, labels(store, lang))
+    return Matrix(title, ivs, areas, cells, labels(store, lang), certainty_scale(store))
 
 
 def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
@@ -193,8 +187,8 @@ def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
     ax.set_yticks(range(len(m.rows)), [_wrap(m.names.get(r, _slug(r)), 48) for r in m.rows], fontsize=8 if len(m.rows) > 20 else 9)
     ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
     ax.set_title(m.title, pad=12)
-    names = [("gap", "lucka", 0), ("very-low", "mycket låg", 1), ("low", "låg", 2), ("moderate", "måttlig", 3), ("high", "hög", 4)]
-    legend = [Patch(facecolor=colours[k], edgecolor="#888", label=(sv if lang == "sv" else en)) for en, sv, k in names]
+    legend = [Patch(facecolor=colours[0], edgecolor="#888", label="lucka" if lang == "sv" else "gap")]
+    legend += [Patch(facecolor=colours[level.rank], edgecolor="#888", label=level.label(lang).lower()) for level in reversed(m.certainty.levels)]
     ax.legend(
         handles=legend,
         title="Bästa tillförlitlighet" if lang == "sv" else "Best certainty",
@@ -238,7 +232,7 @@ def collaboration_network(store: Any) -> nx.Graph:
     """Organisations linked where they share responsibility for a setting and a life stage (edge weight:
     how many such pairs); organisations with identical remits are merged into one node (``members``)."""
     remit: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for r in store.select("SELECT ?org ?s ?st WHERE { ?org a mh:Organisation ; mh:hasResponsibility [ mh:setting ?s ; mh:lifeStage ?st ] }"):
+    for r in store.select(internal("organisation-remits")):
         remit[r["org"].value].add((r["s"].value, r["st"].value))
     groups: dict[frozenset[tuple[str, str]], list[str]] = defaultdict(list)
     for org, pairs in remit.items():
@@ -266,7 +260,7 @@ def collaboration_network(store: Any) -> nx.Graph:
 
 
 def _is_municipality(store: Any, iri: str) -> bool:
-    return bool(store.ask(f"ASK {{ {iri_ref(iri)} a mh:Municipality }}"))
+    return bool(store.ask(internal("is-a", {"resource": iri, "class": VOCAB + "Municipality"})))
 
 
 def communities(g: nx.Graph) -> list[list[str]]:
@@ -279,9 +273,7 @@ def communities(g: nx.Graph) -> list[list[str]]:
 
 def municipality_partners(store: Any) -> dict[str, list[dict[str, Any]]]:
     """For each municipality: the region's committees and companies it shares settings and life stages with."""
-    rows = store.select("""SELECT ?m ?org ?s ?st WHERE { ?m a mh:Municipality ; mh:hasResponsibility [ mh:setting ?s ; mh:lifeStage ?st ] .
-        ?org mh:hasResponsibility [ mh:setting ?s ; mh:lifeStage ?st ] .
-        { ?org a mh:Committee } UNION { ?org a mh:Company } UNION { ?org a mh:Region } UNION { ?org a mh:Administration } }""")
+    rows = store.select(internal("municipality-partners"))
     out: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
     for r in rows:
         out[r["m"].value][r["org"].value].add((r["s"].value, r["st"].value))
@@ -385,10 +377,7 @@ def _place_labels(ax: Any, g: nx.Graph, pos: dict[str, Any]) -> list[Any]:
 def leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
     """Interventions ranked by how much they connect: societal areas, SDG targets, settings, life stages."""
     names = labels(store, lang)
-    rows = store.select("""SELECT ?iv (COUNT(DISTINCT ?a) AS ?areas) (COUNT(DISTINCT ?t) AS ?targets) (COUNT(DISTINCT ?s) AS ?settings)
-        (COUNT(DISTINCT ?st) AS ?stages) (COUNT(DISTINCT ?e) AS ?entries) WHERE { ?iv a mh:Intervention .
-        OPTIONAL { ?iv mh:servesArea ?a } OPTIONAL { ?iv mh:servesSdgTarget ?t } OPTIONAL { ?iv mh:setting ?s } OPTIONAL { ?iv mh:lifeStage ?st }
-        OPTIONAL { ?e mh:intervention ?iv } } GROUP BY ?iv""")
+    rows = store.select(internal("intervention-leverage"))
     out = []
     for r in rows:
         counts = {k: int(r[k].value) for k in ("areas", "targets", "settings", "stages", "entries")}
@@ -411,9 +400,8 @@ def leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
 def source_leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
     """Sources ranked by how much of the graph rests on them: entries, the interventions and organisations they reach."""
     names = labels(store, lang)
-    rows = store.select("""SELECT ?src (COUNT(DISTINCT ?e) AS ?entries) (COUNT(DISTINCT ?iv) AS ?interventions) WHERE {
-        ?e mh:citesSource ?src ; mh:intervention ?iv } GROUP BY ?src""")
-    refs = Counter(r["s"].value for r in store.select("SELECT ?s WHERE { ?r mh:identifiedSource|mh:candidateSource ?s }"))
+    rows = store.select(internal("source-leverage"))
+    refs = Counter(r["s"].value for r in store.select(internal("strategy-cited-sources")))
     out = [
         {
             "source": r["src"].value,
@@ -435,24 +423,28 @@ def explain(store: Any, runner: QueryRunner, org: str, intervention: str, *, lan
     """The paths organisation → responsibility → setting and life stage → evidence → intervention → source."""
     rows = runner.run("committee-measure-details", {"org": org})
     names = labels(store, lang)
+    scale = certainty_scale(store)
     paths = []
     for r in rows:
         if r["intervention"].value != intervention:
             continue
         nodes = [org, r["resp"].value, r["resp_setting"].value, r["stage"].value, r["entry"].value, intervention, r["source"].value]
+        level = scale.by_rank(int(r["rank"].value))
+        if level is None:
+            raise ValueError(f"{r['entry'].value}: certainty rank {r['rank'].value} is not on the certainty scale")
         if lang == "sv":
             text = (
                 f"{names.get(org, _slug(org))} ansvarar för {names.get(nodes[2], '').lower()} för {names.get(nodes[3], '').lower()} "
                 f"({names.get(nodes[1], '')}); evidensposten {_slug(nodes[4])} visar att {names.get(intervention, '')} har gynnsam effekt där, "
-                f"med {CERTAINTY_SV[CERTAINTY[int(r['rank'].value)]]} tillförlitlighet, enligt {names.get(nodes[6], _slug(nodes[6]))}."
+                f"med {level.label('sv').lower()} tillförlitlighet, enligt {names.get(nodes[6], _slug(nodes[6]))}."
             )
         else:
             text = (
                 f"{names.get(org, _slug(org))} is responsible for {names.get(nodes[2], '')} for {names.get(nodes[3], '')} "
                 f"({names.get(nodes[1], '')}); evidence entry {_slug(nodes[4])} shows {names.get(intervention, '')} has a beneficial effect there, "
-                f"with {CERTAINTY[int(r['rank'].value)]} certainty, according to {names.get(nodes[6], _slug(nodes[6]))}."
+                f"with {level.label('en').lower()} certainty, according to {names.get(nodes[6], _slug(nodes[6]))}."
             )
-        paths.append({"nodes": nodes, "certainty": CERTAINTY[int(r["rank"].value)], "text": text})
+        paths.append({"nodes": nodes, "certainty": level.code, "text": text})
     return paths
 
 
@@ -499,9 +491,8 @@ def draw_explanation(paths: list[dict[str, Any]], names: dict[str, str], path_st
 def indicator_coverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
     """For each societal area: the follow-up indicators, their producers and SDG indicators."""
     names = labels(store, lang)
-    areas = [r["a"].value for r in store.select("SELECT ?a WHERE { <https://w3id.org/mhkg/id/scheme/societal-areas> skos:hasTopConcept ?a } ORDER BY ?a")]
-    rows = store.select("""SELECT ?area ?ind ?producer ?sdg WHERE { ?ind a mh:FollowUpIndicator ; mh:followsUpArea ?area .
-        OPTIONAL { ?ind mh:producer ?producer } OPTIONAL { ?ind mh:measuresSdgIndicator ?sdg } }""")
+    areas = [r["a"].value for r in store.select(internal("top-concepts", {"scheme": SOCIETAL_AREAS}))]
+    rows = store.select(internal("indicator-coverage"))
     by_area: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         item = {

@@ -1,10 +1,15 @@
 """The query catalogue: ``queries/*.rq`` files that document themselves (grlc-style ``#+`` YAML).
 
 Parameters follow grlc's naming: ``?_name_iri`` is required, ``?__name_iri`` optional (also
-``_integer``, ``_string``, ``_date``). Values are turned into RDF terms (IRIs are validated,
-literals escaped by pyoxigraph) and bound with a ``VALUES`` block at the start of every
-``WHERE`` group, so the same text runs unchanged on the embedded store and on any SPARQL 1.1
-server; the user's text never becomes query syntax.
+``_integer``, ``_string``, ``_date``, ``_decimal`` and ``_language``, a language tag such as ``sv``).
+Values are turned into RDF terms (IRIs are validated, literals escaped by pyoxigraph) and bound
+with a ``VALUES`` block at the start of every ``WHERE`` group, so the same text runs unchanged on
+the embedded store and on any SPARQL 1.1 server; the user's text never becomes query syntax. An
+IRI parameter documented with ``multiple: true`` takes several IRIs, bound as the rows of its own
+``VALUES ?x { <a> <b> }``.
+
+The package's own queries (``queries/internal/``) are bound by the same binder:
+see :mod:`api.catalogue.internal`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,9 +30,12 @@ from api.errors import ParameterError
 from api.settings import project_root
 from api.vocab import ID
 
-VAR = re.compile(r"\?(__?)([a-z][a-z0-9_]*?)_(iri|integer|string|date|decimal)\b")
+VAR = re.compile(r"\?(__?)([a-z][a-z0-9_]*?)_(iri|integer|string|date|decimal|language)\b")
 WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 XSD = "http://www.w3.org/2001/XMLSchema#"
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+Value = str | Sequence[str]
+"""A parameter's value: one text, or several IRIs for a parameter documented with ``multiple: true``."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,12 @@ class Parameter:
             if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
                 raise ParameterError(f"{self.name}: {value!r} is not a date (YYYY-MM-DD)")
             return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
+        if self.type == "language":
+            if not LANGUAGE_TAG.fullmatch(value):
+                raise ParameterError(f"{self.name}: {value!r} is not a language tag")
+            if self.enum and value.lower() not in self.enum:
+                raise ParameterError(f"{self.name}: {value!r} is not one of {', '.join(self.enum)}")
+            return ox.Literal(value.lower())  # compared with LANG(), which gives tags in lower case
         try:
             return ox.Literal(value)
         except ValueError as exc:  # e.g. lone surrogates, which a command line can pass (surrogateescape)
@@ -108,8 +122,17 @@ class CatalogueQuery:
         body = re.sub(r"(?m)^\s*(PREFIX|BASE)\b.*$", "", self.text)
         return re.match(r"\s*(\w+)", body).group(1).upper()  # type: ignore[union-attr]
 
-    def bind(self, values: Mapping[str, str] | None = None) -> str:
+    def bind(self, values: Mapping[str, Value] | None = None) -> str:
         """The query text with the given parameter values bound.
+
+        Single values are bound together as one row of ``VALUES (?a ?b) { (…) }``; the IRIs of a
+        parameter documented with ``multiple: true`` as the rows of their own ``VALUES ?x { <a> <b> }``,
+        each checked like any IRI. An empty list, like an empty text, is a missing value.
+
+        >>> q = CatalogueQuery(name="q", path=Path("q.rq"), summary="", summary_sv="", description="", tags=(),
+        ...     parameters=(Parameter("x", "iri", True),), text="SELECT * WHERE { }", metadata={"params": {"x": {"multiple": True}}})
+        >>> q.bind({"x": ["urn:a", "urn:b"]})
+        'SELECT * WHERE { VALUES ?_x_iri { <urn:a> <urn:b> }  }'
 
         Raises:
             ParameterError: a required parameter is missing, a name unknown or a value malformed.
@@ -120,8 +143,17 @@ class CatalogueQuery:
         if unknown:
             raise ParameterError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}")
         terms: dict[str, ox.NamedNode | ox.Literal] = {}
+        rows: dict[str, list[ox.NamedNode | ox.Literal]] = {}
         for p in self.parameters:
             value = values.get(p.name)
+            if value is not None and not isinstance(value, str):
+                if not self.takes_many(p):
+                    raise ParameterError(f"{self.name}: parameter {p.name!r} takes one value")
+                many = [p.term(str(v)) for v in value]
+                if many:
+                    rows[p.variable] = many
+                    continue
+                value = None
             if value in (None, ""):  # an empty value is a missing one: the default applies as when it is left out
                 value = p.default
             if value in (None, ""):
@@ -129,10 +161,19 @@ class CatalogueQuery:
                     raise ParameterError(f"{self.name}: parameter {p.name!r} is required")
                 continue
             terms[p.variable] = p.term(str(value))
-        if not terms:
+        if not terms and not rows:
             return self.text
-        block = "VALUES ({}) {{ ({}) }} ".format(" ".join(f"?{v}" for v in terms), " ".join(str(t) for t in terms.values()))
+        block = ""
+        if terms:
+            block = "VALUES ({}) {{ ({}) }} ".format(" ".join(f"?{v}" for v in terms), " ".join(str(t) for t in terms.values()))
+        for variable, many in rows.items():
+            block += "VALUES ?{} {{ {} }} ".format(variable, " ".join(str(t) for t in many))
         return WHERE.sub(lambda m: m.group(0) + " " + block, self.text)
+
+    def takes_many(self, parameter: Parameter) -> bool:
+        """Whether the parameter is an IRI documented with ``multiple: true`` (it then takes a list of IRIs)."""
+        spec = (self.metadata.get("params") or {}).get(parameter.name) or {}
+        return parameter.type == "iri" and bool(spec.get("multiple"))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -88,7 +88,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reference": ("Referens", "Reference"),
     "printed": ("Utskrivet", "Printed"),
 }
-CERTAINTY = {"high": ("Hög", "High"), "moderate": ("Måttlig", "Moderate"), "low": ("Låg", "Low"), "very-low": ("Mycket låg", "Very low")}
 KIND_ORDER = [
     "Region",
     "Assembly",

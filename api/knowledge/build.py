@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from api import __version__
 from api.catalogue import catalogue_triples
+from api.catalogue.internal import internal
 from api.knowledge.loader import knowledge_files, parse_file
 from api.knowledge.reasoning import reason
 from api.settings import Settings, build_dir, current, project_root
@@ -33,16 +34,14 @@ Progress = Callable[[str], None]
 REASONER_EXCLUDED = ("ontology/imports/bcio_setting.owl",)
 
 CLOSURE_UPDATES = (
-    # sub-property closure (e.g. mh:citesSource ⊑ prov:wasDerivedFrom)
-    "INSERT { ?s ?super ?o } WHERE { ?p rdfs:subPropertyOf+ ?super . FILTER(isIRI(?super) && ?super != ?p) ?s ?p ?o }",
-    # types from the class hierarchy
-    "INSERT { ?x a ?super } WHERE { ?x a ?c . ?c rdfs:subClassOf+ ?super . FILTER(isIRI(?super)) }",
-    # SKOS: prefLabel is a sub-property of rdfs:label; hierarchy closures; schemes
-    "INSERT { ?x rdfs:label ?l } WHERE { ?x skos:prefLabel ?l }",
-    "INSERT { ?b skos:narrower ?a } WHERE { ?a skos:broader ?b }",
-    "INSERT { ?a skos:broaderTransitive ?b . ?b skos:narrowerTransitive ?a } WHERE { ?a skos:broader+ ?b }",
-    "INSERT { ?x skos:inScheme ?s . ?s skos:hasTopConcept ?x } WHERE { ?x skos:topConceptOf ?s }",
+    "closure-sub-properties",  # sub-property closure (e.g. mh:citesSource ⊑ prov:wasDerivedFrom)
+    "closure-super-classes",  # types from the class hierarchy
+    "closure-skos-labels",  # SKOS: prefLabel is a sub-property of rdfs:label; hierarchy closures; schemes
+    "closure-skos-narrower",
+    "closure-skos-transitive",
+    "closure-skos-top-concepts",
 )
+"""The closure updates (``queries/internal/<name>.rq``), in the order they run."""
 
 DESCRIPTION_SV = "Region Stockholms strategi för psykisk hälsa och den evidens som visar vilka insatser varje nämnd, bolag och kommun kan tillämpa."
 DESCRIPTION_EN = "Region Stockholm's mental-health strategy and the evidence that shows which measures each committee, company and municipality can apply."
@@ -111,8 +110,8 @@ def dataset_triples() -> list[ox.Triple]:
 
 def materialise(store: EmbeddedStore) -> None:
     """Add the RDFS and SKOS closures the catalogue queries rely on."""
-    for update in CLOSURE_UPDATES:
-        store.update(update)
+    for name in CLOSURE_UPDATES:
+        store.update(internal(name))
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -174,7 +173,7 @@ def void_description(store: EmbeddedStore, *, asserted: int, files: list[str]) -
             ox.Triple(dist, n(dcat + "mediaType"), ox.Literal(media)),
             ox.Triple(dist, n(dct + "title"), ox.Literal(Path(name).name)),
         ]
-    rows = store.select("SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c . FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c")
+    rows = store.select(internal("class-partitions"))
     for i, row in enumerate(rows):
         part = n(f"{ID}dataset/mhkg/class-partition/{i}")
         out += [

@@ -4,57 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.catalogue.internal import internal
 from api.store import EmbeddedStore
-from api.vocab import ID, VOCAB
+from api.vocab import ID, PREFIXES, VOCAB
 
 SCHEMES = ID + "scheme/"
+SDGO = PREFIXES["sdgo"]
 
-HEADLINES: dict[str, str] = {
-    "settings": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{SCHEMES}settings> skos:hasTopConcept ?c }}",
-    "life_stages": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{SCHEMES}life-stages> skos:hasTopConcept ?c }}",
-    "directions": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{SCHEMES}directions> skos:hasTopConcept ?c }}",
-    "levels": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{SCHEMES}levels> skos:hasTopConcept ?c }}",
-    "societal_areas": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{SCHEMES}societal-areas> skos:hasTopConcept ?c }}",
-    "principles": f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ <{SCHEMES}principles> skos:hasTopConcept ?c }}",
-    "sdg_goals": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g a sdgo:Goal }",
-    "sdg_targets": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g a sdgo:Target }",
-    "sdg_indicators": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g a sdgo:Indicator }",
-    "municipalities": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:Municipality }",
-    "organisations": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:Organisation }",
-    "committees": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:Committee }",
-    "companies": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:Company }",
-    "responsibilities": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:Responsibility }",
-    "interventions": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:Intervention }",
-    "evidence_entries": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:EvidenceEntry }",
-    "sources": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:Source }",
-    "cost_estimates": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:CostEstimate }",
-    "strategy_references": "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a mh:StrategyReference }",
+HEADLINES: dict[str, tuple[str, str]] = {
+    "settings": ("scheme", SCHEMES + "settings"),
+    "life_stages": ("scheme", SCHEMES + "life-stages"),
+    "directions": ("scheme", SCHEMES + "directions"),
+    "levels": ("scheme", SCHEMES + "levels"),
+    "societal_areas": ("scheme", SCHEMES + "societal-areas"),
+    "principles": ("scheme", SCHEMES + "principles"),
+    "sdg_goals": ("class", SDGO + "Goal"),
+    "sdg_targets": ("class", SDGO + "Target"),
+    "sdg_indicators": ("class", SDGO + "Indicator"),
+    "municipalities": ("class", VOCAB + "Municipality"),
+    "organisations": ("class", VOCAB + "Organisation"),
+    "committees": ("class", VOCAB + "Committee"),
+    "companies": ("class", VOCAB + "Company"),
+    "responsibilities": ("class", VOCAB + "Responsibility"),
+    "interventions": ("class", VOCAB + "Intervention"),
+    "evidence_entries": ("class", VOCAB + "EvidenceEntry"),
+    "sources": ("class", VOCAB + "Source"),
+    "cost_estimates": ("class", VOCAB + "CostEstimate"),
+    "strategy_references": ("class", VOCAB + "StrategyReference"),
 }
-
-COSTS = """
-SELECT ?cost ?label ?amount ?min ?max ?year ?perYear ?bearer ?reference WHERE {
-  ?cost a mh:CostEstimate ; rdfs:label ?label .
-  FILTER(LANGMATCHES(LANG(?label), "en"))
-  OPTIONAL { ?cost mh:amount ?amount } OPTIONAL { ?cost mh:minAmount ?min } OPTIONAL { ?cost mh:maxAmount ?max }
-  OPTIONAL { ?cost mh:referenceYear ?ownYear }
-  OPTIONAL { ?cost mh:isPartOfEstimate/mh:referenceYear ?parentYear }
-  BIND(COALESCE(?ownYear, ?parentYear) AS ?year)
-  OPTIONAL { ?cost mh:perYear ?perYear }
-  OPTIONAL { ?cost mh:costBearer/rdfs:label ?bearer . FILTER(LANGMATCHES(LANG(?bearer), "en")) }
-  OPTIONAL { ?cost mh:citesReference/mh:referenceLabel ?reference }
-} ORDER BY DESC(COALESCE(?amount, ?max))
-"""
-
-REFERENCES = """
-SELECT ?ref ?label ?printed ?source ?status WHERE {
-  ?ref a mh:StrategyReference ; rdfs:label ?label ; mh:referenceLabel ?printed .
-  FILTER(LANGMATCHES(LANG(?label), "en"))
-  OPTIONAL { ?ref mh:identifiedSource ?identified }
-  OPTIONAL { ?ref mh:candidateSource ?candidate }
-  BIND(COALESCE(?identified, ?candidate) AS ?source)
-  BIND(IF(BOUND(?identified), "identified", IF(BOUND(?candidate), "candidate", "not identified")) AS ?status)
-} ORDER BY ?ref
-"""
+"""Each headline figure: the top concepts of a concept scheme, or the resources of a class."""
+COUNTS = {"scheme": "scheme-top-concept-counts", "class": "class-member-counts"}
+"""The internal query counting each kind of headline, for many IRIs at once."""
 
 
 def _value(term: Any) -> Any:
@@ -71,24 +51,19 @@ def _value(term: Any) -> Any:
 
 def statistics(store: EmbeddedStore) -> dict[str, Any]:
     """Everything ``mhkg stats`` prints."""
-    headline = {name: int(store.select(q)[0]["n"].value) for name, q in HEADLINES.items()}
-    classes = {
-        str(r["c"].value): int(r["n"].value)
-        for r in store.select(
-            "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c . "
-            f'FILTER(STRSTARTS(STR(?c), "{VOCAB}") || STRSTARTS(STR(?c), str(sdgo:))) }} GROUP BY ?c ORDER BY ?c'
-        )
-    }
+    counted: dict[tuple[str, str], int] = {}
+    for kind, query in COUNTS.items():
+        wanted = [target for k, target in HEADLINES.values() if k == kind]
+        for r in store.select(internal(query, {kind: wanted})):
+            counted[(kind, r[kind].value)] = int(r["n"].value)
+    headline = {name: counted[target] for name, target in HEADLINES.items()}
+    classes = {str(r["c"].value): int(r["n"].value) for r in store.select(internal("ontology-class-sizes"))}
     schemes = {
         str(r["s"].value): {"label": r["label"].value, "concepts": int(r["n"].value), "top_concepts": int(r["top"].value)}
-        for r in store.select(
-            "SELECT ?s ?label (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?t) AS ?top) WHERE { "
-            "?s a skos:ConceptScheme ; skos:prefLabel ?label . FILTER(LANGMATCHES(LANG(?label), 'en')) "
-            "OPTIONAL { ?c skos:inScheme ?s } OPTIONAL { ?s skos:hasTopConcept ?t } } GROUP BY ?s ?label ORDER BY ?s"
-        )
+        for r in store.select(internal("concept-scheme-sizes"))
     }
-    costs = [{k: _value(v) for k, v in row.items()} for row in store.select(COSTS)]
-    references = [{k: _value(v) for k, v in row.items()} for row in store.select(REFERENCES)]
+    costs = [{k: _value(v) for k, v in row.items()} for row in store.select(internal("cost-estimates"))]
+    references = [{k: _value(v) for k, v in row.items()} for row in store.select(internal("strategy-references"))]
     return {"triples": len(store), "headline": headline, "classes": classes, "schemes": schemes, "cost_estimates": costs, "strategy_references": references}
 
 

@@ -200,8 +200,10 @@ def _evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[str, bytes]:
 
 
 def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a child process
+    from api.catalogue.internal import internal
     from api.sparql import policy, sandbox
 
+    warm_up = internal("warm-up")  # read before the limits apply
     try:
         sandbox.apply_worker_limits(memory_bytes=options.memory_bytes, deny_net=options.deny_network)
     except (sandbox.SandboxError, ValueError, OSError) as exc:
@@ -209,7 +211,7 @@ def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a chil
         return
     policy.prepare()
     with contextlib.suppress(policy.PolicyError):
-        policy.check_query("ASK {}")  # import and warm the parser before the first visitor
+        policy.check_query(warm_up)  # import and warm the parser before the first visitor
     conn.send(("ready", b""))
     store: ox.Store | None = None
     version: str | None = None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from api.catalogue.internal import internal
 from api.errors import QueryError
 from api.vocab import PREFIXES
 
@@ -84,7 +85,7 @@ class EmbeddedStore:
 
     def count(self) -> int:
         """Triples in the default graph."""
-        return int(next(iter(self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+        return int(next(iter(self._store.query(internal("triple-count"))))["n"].value)
 
     def __len__(self) -> int:
         return len(self._store)

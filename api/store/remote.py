@@ -16,6 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from api.catalogue.internal import internal
 from api.errors import QueryError, StoreError
 from api.vocab import PREFIXES
 
@@ -81,10 +82,10 @@ class RemoteStore:
         return json.dumps(self._run(sparql).convert()).encode()
 
     def count(self) -> int:
-        return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"].value)
+        return int(self.select(internal("triple-count"))[0]["n"].value)
 
     def data_version(self) -> str:
-        rows = self.select(f"SELECT ?v WHERE {{ <{VERSION_NODE.value}> <{VERSION_PRED.value}> ?v }}")
+        rows = self.select(internal("data-version", {"dataset": VERSION_NODE.value, "property": VERSION_PRED.value}))
         return rows[0]["v"].value if rows else "unversioned"
 
     def _gsp(self, method: str, data: bytes) -> None:

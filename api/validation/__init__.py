@@ -22,6 +22,8 @@ from pyshacl import Validator
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shapes_graph import ShapesGraph
 
+from api.catalogue import CatalogueQuery, Parameter
+from api.catalogue.internal import internal, text_query
 from api.knowledge.loader import knowledge_files, parse_file
 from api.settings import project_root
 from api.store import EmbeddedStore
@@ -121,9 +123,16 @@ def shape_files(root: Path | None = None) -> list[Path]:
     return sorted((root or project_root()).joinpath("shapes").glob("*.ttl"))
 
 
+THIS = Parameter("this", "iri", False)
+"""A SHACL-SPARQL constraint's ``$this``: bound, as the rows of a VALUES block, to the focus nodes."""
+
+
 @dataclass(frozen=True)
 class SparqlConstraint:
-    """A SHACL-SPARQL constraint of a node shape, prepared to run once for many focus nodes."""
+    """A SHACL-SPARQL constraint of a node shape, prepared to run once for many focus nodes.
+
+    ``select`` is the shape's query with its prefixes declared and ``$this`` as the variable of :data:`THIS`.
+    """
 
     shape: str
     constraint: str
@@ -132,13 +141,10 @@ class SparqlConstraint:
     select: str
     messages: dict[str, str]
 
-
-NEIGHBOURHOOD = """
-CONSTRUCT { ?s ?p ?o } WHERE {
-  { VALUES ?s { %s } ?s ?p ?o }
-  UNION { VALUES ?f { %s } ?f ?p0 ?s . FILTER(!isLiteral(?s)) ?s ?p ?o }
-  UNION { ?s rdfs:subClassOf ?o . BIND(rdfs:subClassOf AS ?p) }
-}"""
+    @property
+    def query(self) -> CatalogueQuery:
+        """The constraint as a query of the catalogue's binder, ``this`` taking many IRIs."""
+        return text_query(self.constraint, self.select, [THIS], multiple=[THIS.name])
 
 
 class ShaclValidator:
@@ -202,7 +208,7 @@ class ShaclValidator:
                 for ont in g.objects(constraint, SH.prefixes)
                 for d in (g.resource(o) for o in g.objects(ont, SH.declare))
             )
-            body = select.replace("$this", "?this")
+            body = select.replace("$this", "?" + THIS.variable)
             if not re.search(r"WHERE\s*\{", body):
                 raise ValueError(f"{constraint}: cannot prepare SPARQL constraint")
             severity = g.value(shape, SH.severity) or SH.Violation
@@ -238,9 +244,8 @@ class ShaclValidator:
         if focus is None:
             graph = _to_rdflib(data.triples())
         else:
-            values = " ".join(f"<{f}>" for f in focus)
-            construct = data.query(NEIGHBOURHOOD % (values, values))
-            graph = _to_rdflib(list(construct))  # type: ignore[arg-type]
+            neighbourhood = data.construct(internal("neighbourhood", {"focus": focus}))
+            graph = _to_rdflib(neighbourhood + data.construct(internal("class-hierarchy")))
         if focus is None:
             report_graph = self._run_pyshacl(self._core, graph, None)
         else:
@@ -291,13 +296,18 @@ class ShaclValidator:
 
     def _run_sparql(self, data: EmbeddedStore, focus: list[str] | None, files: dict[str, str]) -> list[ValidationResult]:
         out = []
-        values = "VALUES ?this {{ {} }} ".format(" ".join(f"<{f}>" for f in focus)) if focus else ""
         for c in self.sparql_constraints:
-            targets = " UNION ".join(f"{{ ?this a/rdfs:subClassOf* <{t}> }}" for t in c.target_classes)
-            prologue = "WHERE { " + values + targets + " "
-            query = re.sub(r"WHERE\s*\{", lambda _, head=prologue: head, c.select, count=1)
-            for row in data.select(query):
-                focus_node = row["this"].value
+            # $this: the focus nodes among the instances of the target classes, each once per way it is one
+            if c.target_classes and focus:
+                this: list[str] | None = [r["this"].value for r in data.select(internal("shacl-targets-of-focus", {"focus": focus, "class": c.target_classes}))]
+            elif c.target_classes:
+                this = [r["this"].value for r in data.select(internal("shacl-targets", {"class": c.target_classes}))]
+            else:
+                this = focus  # no target: the focus nodes, or (validating everything) any node
+            if this == []:
+                continue
+            for row in data.select(c.query.bind({THIS.name: this} if this is not None else {})):
+                focus_node = row[THIS.variable].value
                 value = row.get("value")
                 value_text = value.value if value is not None else None
                 messages = {lang: m.replace("{?value}", value_text or "").replace("{$this}", focus_node) for lang, m in c.messages.items()}

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from api.catalogue.internal import internal
 from api.errors import KnowledgeSyntaxError
 from api.knowledge.build import materialise
 from api.knowledge.loader import knowledge_files, parse_file, parse_text
@@ -181,7 +182,7 @@ def _submit_locked(state: ServiceState, triples: list[ox.Triple]) -> JSONRespons
     if not SLUG.match(slug):
         raise HTTPException(422, f"The entry's IRI must be {ID}evidence/<slug> with a lowercase slug.")
     path = state.root / "evidence" / "entries" / f"{slug}.ttl"
-    if path.exists() or state.store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
+    if path.exists() or state.store.ask(internal("resource-exists", {"resource": iri})):
         raise HTTPException(409, f"The entry {iri} already exists.")
     report = validate_triples(state, triples)
     if not report.conforms:

@@ -6,6 +6,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.catalogue.internal import internal
 from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from api.web.deps import ServiceState, get_state
 from api.web.negotiation import GRAPHS, choose
@@ -31,8 +32,8 @@ def split_suffix(path: str) -> tuple[str, str | None]:
 
 def describe(state: ServiceState, iri: str) -> list[ox.Triple]:
     """The resource's triples, with its objects' labels (404 when ``iri`` is not a valid IRI)."""
-    term = ref_or_404(iri)
-    return state.store.construct(f"CONSTRUCT {{ {term} ?p ?o . ?o rdfs:label ?l }} WHERE {{ {term} ?p ?o . OPTIONAL {{ ?o rdfs:label ?l }} }}")
+    ref_or_404(iri)
+    return state.store.construct(internal("describe", {"resource": iri}))
 
 
 def rdf_response(triples: list[ox.Triple], media: str) -> Response:
@@ -55,8 +56,7 @@ def negotiate(request: Request, forced: str | None) -> str:
     responses={200: {"content": {"application/ld+json": {}}}},
 )
 def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
-    rows = state.store.select(f"""SELECT ?p ?kind WHERE {{ ?p a ?kind . VALUES ?kind {{ owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }}
-        FILTER(STRSTARTS(STR(?p), "{VOCAB}")) }}""")
+    rows = state.store.select(internal("ontology-properties"))
     ctx: dict[str, object] = {p: iri for p, iri in PREFIXES.items()}
     ctx["id"] = ID
     for r in rows:
@@ -83,8 +83,7 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
         from api.web.routers.pages import ontology_page
 
         return ontology_page(request, state)
-    triples = state.store.construct(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o .
-        FILTER(?s = <{ONTOLOGY_IRI}> || STRSTARTS(STR(?s), "{VOCAB}")) }}""")
+    triples = state.store.construct(internal("ontology-graph", {"ontology": ONTOLOGY_IRI}))
     return rdf_response(triples, media)
 
 

@@ -13,8 +13,10 @@ from fastapi.templating import Jinja2Templates
 
 from api.analysis import life_course_order
 from api.catalogue import catalogue, get_query, projection
+from api.catalogue.certainty import certainty_scale
+from api.catalogue.internal import internal, internal_query
 from api.errors import ParameterError, QueryError
-from api.i18n import CERTAINTY, KIND_ORDER, t
+from api.i18n import KIND_ORDER, t
 from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from api.web import views as data
 from api.web.deps import ServiceState, get_state
@@ -52,7 +54,7 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
         "short": short,
         "label": label,
         "short_id": data.slug,
-        "certainty_label": lambda c: (CERTAINTY.get(c, (c, c))[1 if lang == "en" else 0]) if c else "",
+        "certainty_label": lambda c: certainty_scale(get_state(request).store).label(c, lang),
         "citation": data.citation,
         "ordered_stages": life_course_order,
         "local": lambda iri: iri.replace("https://w3id.org/mhkg", "", 1),
@@ -126,8 +128,8 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
         if iv is None:
             raise HTTPException(404, "No such intervention")
         return render(request, "intervention.html", iv=iv)
-    ref = data.ref_or_404(iri)
-    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {ref} ?p ?o }} ORDER BY ?p")
+    data.ref_or_404(iri)  # not an IRI: 404 before any query
+    rows = state.store.select(internal("properties", {"resource": iri}))
     if not rows:
         raise HTTPException(404, f"No resource {iri}")
     lang = lang_of(request)
@@ -145,8 +147,7 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
         table.append((short(r["p"].value), short(o.value) if r["o"].__class__.__name__ == "NamedNode" else o.value, link))
     concepts = []
     if kind == "scheme":
-        for c in state.store.select(f"""SELECT ?c ?l ?d ?b WHERE {{ ?c skos:inScheme {ref} ; skos:prefLabel ?l . FILTER(LANG(?l) = "{lang}")
-                OPTIONAL {{ ?c skos:definition ?d FILTER(LANG(?d) = "{lang}") }} OPTIONAL {{ ?c skos:broader ?b }} }} ORDER BY ?c"""):
+        for c in state.store.select(internal("scheme-concepts-in-language", {"scheme": iri, "lang": lang})):
             concepts.append({"iri": c["c"].value, "label": c["l"].value, "definition": data._v(c, "d"), "broader": data._v(c, "b")})
     cite = None
     if kind == "source":
@@ -157,11 +158,7 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
 
 def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
     lang = lang_of(request)
-    rows = state.store.select(f"""SELECT ?x ?kind ?l ?d (GROUP_CONCAT(DISTINCT STR(?e); separator=" ") AS ?extra) WHERE {{
-        ?x a ?kind . VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }}
-        FILTER(STRSTARTS(STR(?x), "{VOCAB}"))
-        ?x rdfs:label ?l . FILTER(LANG(?l) = "{lang}") OPTIONAL {{ ?x skos:definition ?d FILTER(LANG(?d) = "{lang}") }}
-        OPTIONAL {{ ?x rdfs:subClassOf|rdfs:range ?e . FILTER(isIRI(?e)) }} }} GROUP BY ?x ?kind ?l ?d ORDER BY ?kind ?x""")
+    rows = state.store.select(internal("ontology-terms", {"lang": lang}))
     heads = {
         "Class": t("classes", lang),
         "ObjectProperty": "Object properties",
@@ -262,8 +259,9 @@ def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_s
 
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request, min_certainty: str = "low", state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    if min_certainty not in CERTAINTY:
-        raise HTTPException(422, "min_certainty must be high, moderate, low or very-low")
+    codes = certainty_scale(state.store).codes
+    if min_certainty not in codes:
+        raise HTTPException(422, f"min_certainty must be {', '.join(codes[:-1])} or {codes[-1]}")
     return render(request, "gaps.html", g=data.gaps(state, min_certainty))
 
 
@@ -278,7 +276,7 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
         schemes.setdefault(name, []).append(
             {"label": r[f"label_{lang}"].value, "definition": r[f"definition_{lang}"].value, "quotation": data._v(r, "quotation")}
         )
-    target = state.store.select(f"""SELECT ?d WHERE {{ <{ID}goal/strategy-target-picture> skos:definition ?d FILTER(LANG(?d) = "{lang}") }}""")
+    target = state.store.select(internal("definition-in-language", {"resource": ID + "goal/strategy-target-picture", "lang": lang}))
     costs = []
     for c in state.runner.run("cost-figures"):
         amount = f"{float(c['amount'].value) / 1e9:g}" if "amount" in c else f"{float(c['min_amount'].value) / 1e9:g}–{float(c['max_amount'].value) / 1e9:g}"
@@ -345,7 +343,7 @@ async def query_page(request: Request, example: str | None = None, state: Servic
         text = q.bind({k: v for k, v in defaults.items() if v})
         columns, rows, error = await _run_text(request, state, text)
     else:
-        text = 'SELECT ?org ?label WHERE {\n  ?org a mh:Committee ; rdfs:label ?label .\n  FILTER(LANG(?label) = "sv")\n}\nORDER BY ?label'
+        text = internal_query("query-page-example").text.rstrip("\n")
     return render(request, "query.html", catalogue=list(catalogue().values()), text=text, columns=columns, rows=rows, error=error)
 
 

@@ -11,9 +11,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, TypeAdapter
 
 from api.catalogue import catalogue, get_query, projection
+from api.catalogue.internal import internal
 from api.errors import ParameterError
 from api.knowledge.stats import statistics
 from api.sparql.results import to_sparql_json
+from api.vocab import VOCAB
 from api.web import views as data
 from api.web.deps import ServiceState, error, get_state
 
@@ -194,9 +196,7 @@ def _measures_json(state: ServiceState, org_id: str, filters: dict[str, str | No
 
 
 def _simple_list(state: ServiceState, cls: str, kind: str) -> list[dict[str, Any]]:
-    rows = state.store.select(f"""SELECT ?x ?sv ?en WHERE {{ ?x a mh:{cls} .
-        OPTIONAL {{ ?x rdfs:label ?sv FILTER(LANG(?sv) = "sv") }} OPTIONAL {{ ?x rdfs:label ?en FILTER(LANG(?en) = "en") }}
-        FILTER(STRSTARTS(STR(?x), "{data.ID}{kind}/")) }} ORDER BY ?x""")
+    rows = state.store.select(internal("resources-of-class", {"class": VOCAB + cls, "namespace": f"{data.ID}{kind}/"}))
     return [{"iri": r["x"].value, "id": data.slug(r["x"].value), "label_sv": data._v(r, "sv"), "label_en": data._v(r, "en")} for r in rows]
 
 
@@ -218,7 +218,8 @@ def list_evidence(state: ServiceState = Depends(get_state), offset: int = Query(
 @router.get("/evidence/{entry_id}", summary="An evidence entry (all its properties)")
 def get_evidence(entry_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}evidence/{entry_id}"
-    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {data.ref_or_404(iri, 'evidence entry')} a mh:EvidenceEntry ; ?p ?o }}")
+    data.ref_or_404(iri, "evidence entry")  # not an IRI: 404 before any query
+    rows = state.store.select(internal("properties-of-typed-resource", {"resource": iri, "class": VOCAB + "EvidenceEntry"}))
     if not rows:
         raise HTTPException(404, f"No evidence entry {entry_id!r}")
     props: dict[str, list[str]] = {}
@@ -245,8 +246,7 @@ def get_source(source_id: str, state: ServiceState = Depends(get_state)) -> dict
 
 @router.get("/vocabularies", summary="The concept schemes")
 def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
-    rows = state.store.select("""SELECT ?s ?sv ?en (COUNT(?c) AS ?n) WHERE { ?s a skos:ConceptScheme ; skos:prefLabel ?sv , ?en .
-        FILTER(LANG(?sv) = "sv" && LANG(?en) = "en") OPTIONAL { ?c skos:inScheme ?s } } GROUP BY ?s ?sv ?en ORDER BY ?s""")
+    rows = state.store.select(internal("concept-schemes"))
     return [
         {"iri": r["s"].value, "id": data.slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows
     ]
@@ -255,11 +255,8 @@ def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str
 @router.get("/vocabularies/{scheme_id}", summary="A concept scheme with its concepts")
 def get_vocabulary(scheme_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}scheme/{scheme_id}"
-    scheme = data.ref_or_404(iri, "concept scheme")
-    rows = state.store.select(f"""SELECT ?c ?sv ?en ?dsv ?den ?broader WHERE {{ ?c skos:inScheme {scheme} ; skos:prefLabel ?sv , ?en .
-        FILTER(LANG(?sv) = "sv" && LANG(?en) = "en")
-        OPTIONAL {{ ?c skos:definition ?dsv FILTER(LANG(?dsv) = "sv") }} OPTIONAL {{ ?c skos:definition ?den FILTER(LANG(?den) = "en") }}
-        OPTIONAL {{ ?c skos:broader ?broader }} }} ORDER BY ?c""")
+    data.ref_or_404(iri, "concept scheme")  # not an IRI: 404 before any query
+    rows = state.store.select(internal("scheme-concepts", {"scheme": iri}))
     if not rows:
         raise HTTPException(404, f"No concept scheme {scheme_id!r}")
     return {

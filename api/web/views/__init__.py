@@ -9,7 +9,11 @@ from typing import Any, TypeVar
 
 from fastapi import HTTPException
 
-from api.vocab import ID, iri_ref
+from api.catalogue import Parameter
+from api.catalogue.certainty import certainty_scale
+from api.catalogue.internal import internal
+from api.errors import ParameterError
+from api.vocab import ID, VOCAB, iri_ref
 from api.web.deps import ServiceState
 
 ORG = ID + "organisation/"
@@ -27,7 +31,6 @@ KINDS = {
     "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"),
     "PoliticalBody": ("Politiskt organ", "Political body"),
 }
-CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
 VIEW_CACHE_SIZE = 2048
 V = TypeVar("V")
 _views_lock = threading.Lock()
@@ -124,22 +127,26 @@ def ref_or_404(iri: str, what: str = "resource") -> str:
         raise HTTPException(404, f"No {what} {iri!r}: not a valid IRI") from None
 
 
-def refs(iris: tuple[str, ...]) -> str:
-    """The valid IRIs among ``iris`` as ``<…>`` terms for a VALUES block (an invalid one names nothing in the graph)."""
+_IRI = Parameter("iri", "iri", True)
+
+
+def valid_iris(iris: tuple[str, ...]) -> list[str]:
+    """The IRIs among ``iris`` that the query binder accepts (an invalid one names nothing in the graph)."""
     out = []
     for iri in iris:
         try:
-            out.append(iri_ref(iri))
-        except ValueError:
+            _IRI.term(iri)
+        except ParameterError:
             continue
-    return " ".join(out)
+        out.append(iri)
+    return out
 
 
 def _labels(state: ServiceState, iris: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    values = refs(iris)
+    values = valid_iris(iris)
     if not values:
         return {}
-    rows = state.store.select(f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label|skos:prefLabel ?l }}")
+    rows = state.store.select(internal("labels", {"resource": values}))
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for r in rows:
         lang = r["l"].language or ""
@@ -164,12 +171,7 @@ def organisation_index(state: ServiceState) -> dict[str, dict[str, Any]]:
 
 
 def _organisations(state: ServiceState) -> list[dict[str, Any]]:
-    rows = state.store.select("""
-        SELECT ?org ?sv ?en ?kind WHERE {
-          ?org a mh:Organisation ; rdfs:label ?sv , ?en . FILTER(LANG(?sv) = "sv" && LANG(?en) = "en")
-          ?org a ?kind . FILTER(STRSTARTS(STR(?kind), STR(mh:)) && ?kind != mh:Organisation)
-          FILTER NOT EXISTS { ?org a ?sub . ?sub rdfs:subClassOf ?kind . FILTER(?sub != ?kind && STRSTARTS(STR(?sub), STR(mh:))) }
-        } ORDER BY ?sv""")
+    rows = state.store.select(internal("organisations"))
     seen: dict[str, dict[str, Any]] = {}
     for r in rows:
         iri = r["org"].value
@@ -257,6 +259,7 @@ def measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], l
 
 def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
     rows = state.runner.run("committee-measure-details", {"org": ORG + org_id})
+    scale = certainty_scale(state.store)
     groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in rows:
         key = (r["resp_setting"].value, r["stage"].value)
@@ -270,7 +273,7 @@ def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], 
                 "label_sv": _v(r, "label_sv"),
                 "label_en": _v(r, "label_en"),
                 "rank": rank,
-                "certainty": CERTAINTY[rank],
+                "certainty": scale.code(rank),
                 "statement_sv": _v(r, "statement_sv"),
                 "statement_en": _v(r, "statement_en"),
                 "responsibility_sv": _v(r, "resp_sv"),
@@ -296,17 +299,10 @@ def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, An
 
 
 def _sources_info(state: ServiceState, iris: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    values = refs(iris)
+    values = valid_iris(iris)
     if not values:
         return {}
-    rows = state.store.select(f"""
-        SELECT ?s ?label ?title ?authors ?year ?venue ?doi ?url ?status WHERE {{
-          VALUES ?s {{ {values} }}
-          ?s rdfs:label ?label . FILTER(LANG(?label) = "en")
-          OPTIONAL {{ ?s dcterms:title ?title }} OPTIONAL {{ ?s mh:authors ?authors }} OPTIONAL {{ ?s dcterms:issued ?year }}
-          OPTIONAL {{ ?s prism:publicationName|dcterms:publisher ?venue }} OPTIONAL {{ ?s prism:doi ?doi }} OPTIONAL {{ ?s mh:url ?url }}
-          OPTIONAL {{ ?s mh:curationStatus ?status }}
-        }}""")
+    rows = state.store.select(internal("sources", {"source": values}))
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         out.setdefault(
@@ -334,10 +330,10 @@ def citation(src: dict[str, Any]) -> str:
 def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
     iri = ID + "intervention/" + iv_id
     try:
-        ref = iri_ref(iri)
-    except ValueError:
+        query = internal("properties-of-typed-resource", {"resource": iri, "class": VOCAB + "Intervention"})
+    except ParameterError:  # an id that makes no valid IRI names nothing
         return None
-    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {ref} a mh:Intervention ; ?p ?o . }}")
+    rows = state.store.select(query)
     if not rows:
         return None
     props: dict[str, list] = defaultdict(list)
@@ -382,5 +378,5 @@ def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:
     from api.analysis import setting_stage_gaps
 
     m = setting_stage_gaps(state.runner, state.store, min_certainty=min_certainty)
-    cells = {k: {"entries": n, "best": CERTAINTY.get(best) if best else None} for k, (n, best) in m.cells.items()}
+    cells = {k: {"entries": n, "best": m.certainty.code(best) if best else None} for k, (n, best) in m.cells.items()}
     return {"settings": m.rows, "stages": m.columns, "cells": cells, "names": labels(state, m.rows + m.columns), "min_certainty": min_certainty}
