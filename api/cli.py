@@ -20,6 +20,7 @@ from api.settings import Settings
 from api.sparql.results import to_sparql_json
 from api.store import RELEASE, RemoteStore, Store, content_version, open_remote, query_path
 from api.validation import validate_repository
+from api.vocab import compact
 
 
 def _progress(message: str) -> None:
@@ -103,13 +104,6 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return 0
 
 
-def _short(value: str) -> str:
-    for prefix in ("https://w3id.org/mhkg/id/", "https://w3id.org/mhkg/ontology#"):
-        if value.startswith(prefix):
-            return value[len(prefix) :]
-    return value
-
-
 def cmd_query(args: argparse.Namespace) -> int:
     params = {}
     for item in args.param or []:
@@ -130,7 +124,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         for r in rows:
             writer.writerow([r[v].value if v in r else "" for v in variables])
     else:
-        table = [[_short(r[v].value) if v in r else "" for v in variables] for r in rows]
+        table = [[compact(r[v].value) if v in r else "" for v in variables] for r in rows]
         widths = [min(60, max([len(v)] + [len(row[i]) for row in table])) for i, v in enumerate(variables)]
         print("  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)))
         for row in table:
