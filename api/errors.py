@@ -50,3 +50,52 @@ class StoreError(MhkgError):
 
 class ParameterError(MhkgError):
     """A catalogue parameter is missing, unknown or malformed."""
+
+
+# ------------------------------------------------------------------ curation: checking and submitting entries
+class CurationError(MhkgError):
+    """An entry was refused, or may not be submitted. ``str()`` is English; :meth:`text` gives either language."""
+
+    def __init__(self, en: str, sv: str) -> None:
+        super().__init__(en)
+        self.en, self.sv = en, sv
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` ("sv" or "en"; anything else gives Swedish, the service's default)."""
+        return self.en if lang == "en" else self.sv
+
+
+class EntryFormatError(CurationError):
+    """The entry is sent in a media type that is not read (Turtle, JSON-LD and N-Triples are)."""
+
+
+class EntryEncodingError(CurationError):
+    """The entry is not UTF-8 text."""
+
+
+class EntryRefusedError(CurationError):
+    """The entry is not of the expected form: no typed resource, not exactly one entry, other subjects, or a bad IRI."""
+
+
+class EntryNotConformingError(CurationError):
+    """The entry does not conform to the shapes. ``report`` is the SHACL report as a dict (the answer's body)."""
+
+    def __init__(self, en: str, sv: str, *, report: dict[str, object]) -> None:
+        super().__init__(en, sv)
+        self.report = report
+
+
+class EntryExistsError(CurationError):
+    """An entry with this IRI exists (as a file or in the store)."""
+
+
+class SubmissionsUnavailableError(CurationError):
+    """The service cannot write entries: it reads a remote SPARQL endpoint."""
+
+
+class TokenMissingError(CurationError):
+    """A write needs a bearer token and none was given."""
+
+
+class TokenRefusedError(CurationError):
+    """The bearer token is wrong, or writes are switched off (no token configured)."""

@@ -19,9 +19,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import bench_persistence as scenario  # noqa: E402
 
+from api.curation import remove_temporaries
 from api.store import EmbeddedStore
 from api.web.app import create_app
-from api.web.routers.curation import remove_temporaries
 
 
 def test_fifty_parallel_submissions_all_land_or_are_refused(built, tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ WRITER = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from api.web.routers.curation import write_atomically
+from api.files import write_atomically
 
 folder = Path({folder!r})
 payload = (b"x" * 1023 + b"\\n") * 4096  # 4 MiB, ends with a newline: complete files are recognisable

@@ -11,14 +11,14 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api import curation
 from api.analysis import life_course_order
 from api.catalogue import catalogue, get_query, projection
-from api.errors import ParameterError, QueryError
+from api.errors import CurationError, ParameterError, QueryError
 from api.i18n import CERTAINTY, KIND_ORDER, t
 from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from api.web import views as data
-from api.web.deps import ServiceState, get_state
-from api.web.routers.curation import validate_triples
+from api.web.deps import ServiceState, client_of, get_state
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -204,22 +204,20 @@ def shapes_page(request: Request, state: ServiceState) -> HTMLResponse:
 
 def _network(state: ServiceState) -> dict[str, Any]:
     """The collaboration network and its picture, computed once per data version."""
+    return data.cached(state, "network", lambda: _draw_network(state))
+
+
+def _draw_network(state: ServiceState) -> dict[str, Any]:
     import tempfile
 
     from api.analysis import collaboration_network, communities, draw_network, municipality_partners
 
-    version = state.store.data_version()
-    cached = getattr(state, "_network", None)
-    if cached and cached["version"] == version:
-        return cached
     g = collaboration_network(state.store)
     parts = communities(g)
     with tempfile.TemporaryDirectory() as tmp:
         files, overlaps = draw_network(g, parts, Path(tmp) / "network")
         svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
-    cached = {"version": version, "graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": municipality_partners(state.store)}
-    state._network = cached  # type: ignore[attr-defined]
-    return cached
+    return {"graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": municipality_partners(state.store)}
 
 
 @router.get("/network", response_class=HTMLResponse)
@@ -305,7 +303,6 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
     import pyoxigraph as ox
 
     from api.sparql.executor import ExecutorError, Job
-    from api.web.routers.sparql import client_of
 
     job = Job(text, results_format="application/sparql-results+json", graph_format="application/n-triples", base_iri=str(request.url_for("sparql_get")))
     try:
@@ -394,7 +391,7 @@ def curation_check(request: Request, entry: str = Form(...), state: ServiceState
     except KnowledgeSyntaxError as exc:
         return render(request, "curation.html", text=entry, report=None, syntax={"line": exc.line, "column": exc.column, "message": exc.detail})
     try:
-        report = validate_triples(state, triples).to_dict()
-    except HTTPException as exc:
-        return render(request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.detail})
+        report = curation.validate_triples(triples, validator=state.validator, context=state.repository).to_dict()
+    except CurationError as exc:
+        return render(request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.text(lang_of(request))})
     return render(request, "curation.html", text=entry, report=report, syntax=None)

@@ -9,6 +9,7 @@ graph the store lacks is empty. Relative IRIs resolve against the endpoint's own
 from __future__ import annotations
 
 import asyncio
+import functools
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,11 +19,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from api.curation import check_token, serialised
+from api.errors import CurationError
 from api.i18n import message
 from api.sparql.executor import ExecutorError, Job
 from api.sparql.policy import PolicyError, check_update, iri_ref
 from api.vocab import ID, PREFIXES
-from api.web.deps import ServiceState, get_state
+from api.web.deps import ServiceState, client_of, curation_status, get_state
 from api.web.negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
 from api.web.views import cached
 
@@ -79,11 +82,6 @@ def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tupl
     if not default and not named:
         return None, None, None
     return default, named, None
-
-
-def client_of(request: Request) -> str:
-    """Who is asking, for the per-client limits (the peer address; uvicorn applies trusted proxy headers)."""
-    return request.client.host if request.client else "-"
 
 
 QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -246,14 +244,11 @@ def _forward(text: str, items: list[tuple[str, Any]], request: Request, state: S
 # ------------------------------------------------------------------------------------------- /update
 def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | None:
     """The write token, checked as for submissions (401 without one, 403 for a wrong one or when writes are off)."""
-    from fastapi import HTTPException
-
-    from api.web.routers.curation import check_token
-
     try:
-        check_token(state, request.headers.get("authorization"))
-    except HTTPException as exc:
-        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+        check_token(state.token, request.headers.get("authorization"))
+    except CurationError as exc:
+        status, headers = curation_status(exc)
+        return _error(status, str(exc), headers=headers)
     return None
 
 
@@ -317,12 +312,8 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
         return _error(400, exc.both())
     base = str(request.url_for("sparql_update"))
 
-    def apply() -> None:
-        with state.write_lock:
-            state.store.update(text, base_iri=base)
-
     try:
-        await asyncio.to_thread(apply)
+        await serialised(state.write_lock, functools.partial(state.store.update, text, base_iri=base))  # one write at a time, with submissions
     except (SyntaxError, ValueError, OSError) as exc:
         return _error(400, f"The update failed and changed nothing: {exc}")
     return Response(status_code=204)

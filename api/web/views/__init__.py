@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from fastapi import HTTPException
 
 from api.vocab import ID, iri_ref
-from api.web.deps import ServiceState
+from api.web.state import ServiceState
 
 ORG = ID + "organisation/"
 KINDS = {
@@ -28,75 +27,17 @@ KINDS = {
     "PoliticalBody": ("Politiskt organ", "Political body"),
 }
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
-VIEW_CACHE_SIZE = 2048
 V = TypeVar("V")
-_views_lock = threading.Lock()
-
-
-class ViewCache:
-    """Derived views of the graph (plain dicts, rendered JSON), kept for one data version.
-
-    Every write to the store changes its data version, and the first look-up after it empties
-    the cache, so a view is never served for content it was not computed from. A view computed
-    while a write happened is not kept. Bounded (LRU), since keys may come from the URL.
-    Cached values are shared between requests: callers must not change them.
-    """
-
-    def __init__(self, size: int = VIEW_CACHE_SIZE) -> None:
-        self.size = size
-        self.version: str | None = None
-        self.items: OrderedDict[Hashable, Any] = OrderedDict()
-        self.lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def lookup(self, version: str, key: Hashable, *, count: bool = True) -> tuple[bool, Any]:
-        with self.lock:
-            if self.version != version:
-                self.version, self.items = version, OrderedDict()
-            if key in self.items:
-                self.items.move_to_end(key)
-                self.hits += 1
-                return True, self.items[key]
-            self.misses += count
-            return False, None
-
-    def keep(self, version: str, key: Hashable, value: Any) -> None:
-        with self.lock:
-            if self.version != version:  # a write happened meanwhile: the value may be stale
-                return
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-def view_cache(state: ServiceState) -> ViewCache:
-    cache = getattr(state, "_views", None)
-    if cache is None:
-        with _views_lock:
-            cache = getattr(state, "_views", None)
-            if cache is None:
-                cache = ViewCache()
-                state._views = cache  # type: ignore[attr-defined]
-    return cache
 
 
 def peek(state: ServiceState, key: Hashable) -> Any:
     """The kept view for ``key`` at the current data version, or None (never computes)."""
-    found, value = view_cache(state).lookup(state.store.data_version(), key, count=False)
-    return value if found else None
+    return state.peek(key)
 
 
 def cached(state: ServiceState, key: Hashable, compute: Callable[[], V]) -> V:
-    """``compute()``, once per data version and key."""
-    cache = view_cache(state)
-    version = state.store.data_version()
-    found, value = cache.lookup(version, key)
-    if found:
-        return value
-    value = compute()
-    cache.keep(version, key, value)
-    return value
+    """``compute()``, once per data version and key (in the state's one versioned cache)."""
+    return state.cached(key, compute)
 
 
 def slug(iri: str) -> str:
