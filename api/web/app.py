@@ -15,7 +15,7 @@ from api.errors import MhkgError
 from api.knowledge.build import current_store
 from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore, open_remote
-from api.web import caching
+from api.web import caching, errors
 from api.web.deps import ServiceState
 from api.web.middleware import AccessLogMiddleware, BodyLimitMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
 from api.web.routers import curation, linked_data, pages, rest, sparql
@@ -51,6 +51,7 @@ def create_app(
     app.state.mhkg = state
     if state.embedded:
         curation.remove_temporaries(state.root)  # what a crash mid-submission may have left
+    errors.install(app)  # one error boundary: the table from error class to status, answered per audience
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.get("/health", tags=["Operations"], summary="Liveness: the process answers")

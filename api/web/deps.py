@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from api.catalogue import QueryRunner
+from api.errors import AccessError, TokenRequiredError
 from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore
 
@@ -87,3 +89,19 @@ class ServiceState:
 
 def get_state(request: Request) -> ServiceState:
     return request.app.state.mhkg
+
+
+def check_token(state: ServiceState, authorization: str | None) -> None:
+    """Let a write through with the right bearer token.
+
+    Raises:
+        AccessError: writes are off (no token is configured), or the token is wrong.
+        TokenRequiredError: no bearer token was given.
+    """
+    if not state.token:
+        raise AccessError("writes_off")
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise TokenRequiredError("token_required")
+    given = authorization[7:].strip().encode()
+    if not hmac.compare_digest(given, state.token.encode()):
+        raise AccessError("token_invalid")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import os
 import re
@@ -12,17 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.errors import KnowledgeSyntaxError
+from api.errors import ConflictError, SubmissionRefused, UnreadableBodyError, UnsupportedMediaTypeError
 from api.knowledge.build import materialise
 from api.knowledge.loader import knowledge_files, parse_file, parse_text
 from api.store import EmbeddedStore
 from api.validation import ValidationReport
 from api.vocab import ID, PREFIXES, VOCAB
-from api.web.deps import ServiceState, error, get_state
+from api.web.deps import ServiceState, check_token, error, get_state
 
 log = logging.getLogger("mhkg.curation")
 router = APIRouter(prefix="/api/v1", tags=["Curation"])
@@ -55,21 +54,27 @@ def context(state: ServiceState) -> RepositoryContext:
 
 
 def parse_body(body: bytes, content_type: str | None) -> list[ox.Triple]:
+    """The entry's triples.
+
+    Raises:
+        UnsupportedMediaTypeError: not Turtle, JSON-LD or N-Triples.
+        UnreadableBodyError: not UTF-8.
+        KnowledgeSyntaxError: not well-formed (with line and column).
+    """
     media = (content_type or "text/turtle").split(";")[0].strip().lower()
     if media not in FORMATS:
-        raise HTTPException(415, f"Send the entry as {', '.join(FORMATS)}")
+        raise UnsupportedMediaTypeError("entry_format", formats=", ".join(FORMATS))
     try:
-        return parse_text(body.decode("utf-8"), FORMATS[media], name="entry")
-    except KnowledgeSyntaxError as exc:
-        raise HTTPException(400, {"error": "syntax", "line": exc.line, "column": exc.column, "message": exc.detail}) from exc
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HTTPException(400, "The body is not UTF-8 text") from exc
+        raise UnreadableBodyError("not_utf8") from exc
+    return parse_text(text, FORMATS[media], name="entry")
 
 
 def validate_triples(state: ServiceState, triples: list[ox.Triple]) -> ValidationReport:
     focus = {t.subject.value for t in triples if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode)}
     if not focus:
-        raise HTTPException(422, "The entry declares no typed resource (rdf:type).")
+        raise SubmissionRefused("no_typed_resource")
     store = context(state).store_with(triples)
     return state.validator.validate(store, focus_nodes=focus)
 
@@ -88,16 +93,6 @@ async def validate(request: Request, state: ServiceState = Depends(get_state)) -
     triples = parse_body(await request.body(), request.headers.get("content-type"))
     report = await run_in_threadpool(validate_triples, state, triples)  # CPU work off the event loop
     return report.to_dict()
-
-
-def check_token(state: ServiceState, authorization: str | None) -> None:
-    if not state.token:
-        raise HTTPException(403, "Submissions are disabled: no write token is configured (MHKG_WRITE_TOKEN).")
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise HTTPException(401, "A bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
-    given = authorization[7:].strip().encode()
-    if not hmac.compare_digest(given, state.token.encode()):
-        raise HTTPException(403, "The token is not valid for submissions.")
 
 
 TEMPORARY = ".*.tmp"  # write_atomically's temporary files: never loaded, removed at start-up
@@ -157,7 +152,7 @@ def remove_temporaries(root: Path) -> list[Path]:
 async def submit(request: Request, state: ServiceState = Depends(get_state), authorization: str | None = Header(default=None)) -> JSONResponse:
     check_token(state, authorization)
     if not state.embedded:
-        raise HTTPException(409, "Submissions need the embedded store; this service reads a remote endpoint.")
+        raise ConflictError("needs_embedded_store")
     triples = parse_body(await request.body(), request.headers.get("content-type"))
     # Submissions are written one at a time. Waiting requests poll the lock instead of blocking a
     # worker thread each, so a burst of submissions never starves the readers of threads.
@@ -173,16 +168,16 @@ def _submit_locked(state: ServiceState, triples: list[ox.Triple]) -> JSONRespons
     """Check, validate, write and load one entry; the caller holds ``state.write_lock``."""
     entries = {t.subject.value for t in triples if t.predicate.value == RDF_TYPE and t.object.value == VOCAB + "EvidenceEntry"}
     if len(entries) != 1:
-        raise HTTPException(422, "Submit exactly one mh:EvidenceEntry.")
+        raise SubmissionRefused("not_one_entry")
     iri = entries.pop()
     if {t.subject.value for t in triples} != {iri}:
-        raise HTTPException(422, "An entry file describes only the entry itself; add sources and interventions as their own files.")
+        raise SubmissionRefused("entry_only")
     slug = iri.removeprefix(ID + "evidence/")
     if not SLUG.match(slug):
-        raise HTTPException(422, f"The entry's IRI must be {ID}evidence/<slug> with a lowercase slug.")
+        raise SubmissionRefused("entry_slug", base=ID)
     path = state.root / "evidence" / "entries" / f"{slug}.ttl"
     if path.exists() or state.store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
-        raise HTTPException(409, f"The entry {iri} already exists.")
+        raise ConflictError("entry_exists", iri=iri)
     report = validate_triples(state, triples)
     if not report.conforms:
         return JSONResponse(report.to_dict(), status_code=422)
