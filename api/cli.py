@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from api import __version__
 from api.catalogue import QueryRunner, catalogue, get_query, projection
-from api.errors import KnowledgeSyntaxError, ParameterError, QueryError, ReasonerError, StoreError
+from api.errors import InconsistentOntologyError, KnowledgeSyntaxError, MhkgError, NotFoundError, ParameterError, QueryError, ReasonerError, StoreError
 from api.knowledge.build import build, current_store
 from api.knowledge.qc import run_qc
 from api.knowledge.stats import format_text, statistics
@@ -190,8 +190,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from api.analysis import write_all
+    from api.analysis import check_arguments, write_all
 
+    check_arguments(args.kind, org=args.org, intervention=args.intervention)  # before the store is opened (or built)
     store = _store(args)
     written = write_all(args.kind, store, QueryRunner(store), Path(args.out), org=args.org, intervention=args.intervention, lang=args.lang, progress=_progress)
     for path in written:
@@ -265,13 +266,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-# Errors at the command boundary: (exception, message prefix, exit code).
-EXIT_CODES: tuple[tuple[type[Exception], str, int], ...] = (
+# Errors at the command boundary, by the hierarchy of api.errors: (exception, message prefix, exit code); the first
+# class the error is an instance of decides, so a class stands before its ancestors. Every MhkgError ends in one line
+# on standard error and an exit code, never a traceback: 2 for input the command cannot use (a file, a parameter, a
+# query, a name that names nothing), 1 for an inconsistent ontology, 3 when the reasoner cannot run, 4 when the store
+# cannot be reached.
+EXIT_CODES: tuple[tuple[type[MhkgError], str, int], ...] = (
     (KnowledgeSyntaxError, "", 2),
-    (QueryError, "SPARQL error: ", 2),
     (ParameterError, "", 2),
+    (NotFoundError, "", 2),
+    (QueryError, "SPARQL error: ", 2),
+    (InconsistentOntologyError, "inconsistent: ", 1),
     (ReasonerError, "", 3),
     (StoreError, "store error: ", 4),
+    (MhkgError, "", 1),
 )
 
 

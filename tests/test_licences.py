@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """A REUSE.toml path pattern as a regex: ``**`` crosses folders, ``*`` does not (REUSE spec 3.3)."""
     out = ""
-    for token in re.split(r"(\*\*|\*)", pattern):
-        out += ".*" if token == "**" else "[^/]*" if token == "*" else re.escape(token)
+    for part in re.split(r"(\*\*|\*)", pattern):
+        out += ".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part)
     return re.compile(out + r"\Z")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import networkx as nx
 
 from api.catalogue import QueryRunner
+from api.errors import InvalidParameterError, NotFoundError
 from api.vocab import ID, iri_ref
 
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
@@ -517,6 +518,21 @@ def indicator_coverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------ writing everything
+def check_arguments(kind: str, *, org: str | None = None, intervention: str | None = None) -> None:
+    """Refuse what ``mhkg analyze KIND`` cannot run without (before any store is opened).
+
+    Raises:
+        InvalidParameterError: ``explain`` without both an organisation and an intervention.
+
+    >>> check_arguments("explain", org="https://w3id.org/mhkg/id/organisation/trafiknamnden")
+    Traceback (most recent call last):
+    ...
+    api.errors.InvalidParameterError: explain needs --org and --intervention
+    """
+    if kind == "explain" and (not org or not intervention):
+        raise InvalidParameterError("explain_needs")
+
+
 def write_all(
     kind: str,
     store: Any,
@@ -563,11 +579,11 @@ def write_all(
         save("leverage-interventions.json", json.dumps(leverage(store, lang=lang), indent=2, ensure_ascii=False))
         save("leverage-sources.json", json.dumps(source_leverage(store, lang=lang), indent=2, ensure_ascii=False))
     elif kind == "explain":
-        if not org or not intervention:
-            raise ValueError("explain needs --org and --intervention")
+        check_arguments(kind, org=org, intervention=intervention)
+        assert org and intervention  # checked just above (for the type checker)
         paths = explain(store, runner, org, intervention, lang=lang)
         if not paths:
-            raise ValueError(f"{intervention} is not among the measures of {org}")
+            raise NotFoundError("measure", intervention, key="not_a_measure", org=org)
         save("explanation.json", json.dumps(paths, indent=2, ensure_ascii=False))
         save("explanation.txt", "\n".join(p["text"] for p in paths) + "\n")
         written += draw_explanation(paths, labels(store, lang), out / "explanation")

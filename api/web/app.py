@@ -17,7 +17,7 @@ from api.errors import MhkgError
 from api.knowledge.build import current_store
 from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore, open_remote
-from api.web import caching
+from api.web import caching, errors
 from api.web.middleware import AccessLogMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
 from api.web.routers import curation, linked_data, pages, rest, sparql
 from api.web.state import ServiceState
@@ -53,6 +53,7 @@ def create_app(
     app.state.mhkg = state
     if state.embedded:
         remove_temporaries(state.root)  # what a crash mid-submission may have left
+    errors.install(app)  # one error boundary: the table from error class to status, answered per audience
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.get("/health", tags=["Operations"], summary="Liveness: the process answers")

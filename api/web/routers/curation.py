@@ -8,35 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api import curation
-from api.errors import CurationError, EntryNotConformingError, KnowledgeSyntaxError
-from api.web.deps import ServiceState, curation_status, error, get_state
+from api.errors import EntryNotConformingError
+from api.web.deps import ServiceState, error, get_state
 
 router = APIRouter(prefix="/api/v1", tags=["Curation"])
 BODY = {"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in curation.FORMATS}, "required": True}}
 
 
-def _refusal(exc: CurationError) -> HTTPException:
-    status, headers = curation_status(exc)
-    return HTTPException(status, str(exc), headers=headers)
-
-
-def _syntax(exc: KnowledgeSyntaxError) -> HTTPException:
-    return HTTPException(400, {"error": "syntax", "line": exc.line, "column": exc.column, "message": exc.detail})
-
-
 async def _entry(request: Request) -> list[ox.Triple]:
     """The request's entry as triples; a 400, 415 for what cannot be read."""
-    try:
-        return curation.parse_entry(await request.body(), request.headers.get("content-type"))
-    except KnowledgeSyntaxError as exc:
-        raise _syntax(exc) from exc
-    except CurationError as exc:
-        raise _refusal(exc) from exc
+    return curation.parse_entry(await request.body(), request.headers.get("content-type"))  # KnowledgeSyntaxError, CurationError: the boundary answers
 
 
 @router.post(
@@ -55,10 +41,7 @@ async def validate(request: Request, state: ServiceState = Depends(get_state)) -
     def check() -> dict[str, Any]:  # CPU work (and the validator's first compilation) off the event loop
         return curation.validate_triples(triples, validator=state.validator, context=state.repository).to_dict()
 
-    try:
-        return await run_in_threadpool(check)
-    except CurationError as exc:
-        raise _refusal(exc) from exc
+    return await run_in_threadpool(check)
 
 
 @router.post(
@@ -76,17 +59,12 @@ async def validate(request: Request, state: ServiceState = Depends(get_state)) -
     openapi_extra=BODY,
 )
 async def submit(request: Request, state: ServiceState = Depends(get_state), authorization: str | None = Header(default=None)) -> JSONResponse:
-    try:
-        curation.check_token(state.token, authorization)
-        curation.writable(state.store)
-    except CurationError as exc:
-        raise _refusal(exc) from exc
+    curation.check_token(state.token, authorization)
+    curation.writable(state.store)
     triples = await _entry(request)
     validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))  # made on first use: off the event loop
     try:
         done = await curation.submit(triples, lock=state.write_lock, store=state.store, root=state.root, validator=validator, context=context)
     except EntryNotConformingError as exc:
-        return JSONResponse(exc.report, status_code=422)
-    except CurationError as exc:
-        raise _refusal(exc) from exc
+        return JSONResponse(exc.report, status_code=422)  # the SHACL report is the body
     return JSONResponse(done.to_dict(), status_code=201)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.errors import NotAcceptableError, NotFoundError
 from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from api.web.deps import ServiceState, get_state
 from api.web.negotiation import GRAPHS, choose
@@ -44,7 +45,7 @@ def rdf_response(triples: list[ox.Triple], media: str) -> Response:
 def negotiate(request: Request, forced: str | None) -> str:
     media = forced or choose(request.headers.get("accept"), OFFERED)
     if media is None:
-        raise HTTPException(406, "Not acceptable: " + ", ".join(OFFERED))
+        raise NotAcceptableError(OFFERED)
     return media
 
 
@@ -77,7 +78,7 @@ def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
 )
 def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "":
-        raise HTTPException(404)
+        raise NotFoundError("resource", request.url.path)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
         from api.web.routers.pages import ontology_page
@@ -97,7 +98,7 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
 )
 def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "" and not suffix.startswith("/"):
-        raise HTTPException(404)
+        raise NotFoundError("resource", request.url.path)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
         from api.web.routers.pages import shapes_page
@@ -126,5 +127,5 @@ def resource(path: str, request: Request, state: ServiceState = Depends(get_stat
         return resource_page(request, state, iri)
     triples = describe(state, iri)
     if not triples:
-        raise HTTPException(404, f"No resource {iri}")
+        raise NotFoundError("resource", iri)
     return rdf_response(triples, media)

@@ -7,14 +7,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import curation
 from api.analysis import life_course_order
 from api.catalogue import catalogue, get_query, projection
-from api.errors import CurationError, ParameterError, QueryError
+from api.errors import CurationError, InvalidParameterError, NotFoundError, ParameterError, QueryError
 from api.i18n import CERTAINTY, KIND_ORDER, t
 from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from api.web import views as data
@@ -89,7 +89,7 @@ def organisation_page(request: Request, state: ServiceState, org_id: str) -> HTM
 def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
     org = data.organisation(state, org_id)
     if org is None:
-        raise HTTPException(404, "No such organisation")
+        raise NotFoundError("organisation", org_id)
     groups = data.measure_details(state, org_id)
     entry_ids = [e for items in groups.values() for m in items for e in m["entries"]]
     names = {**data.labels(state, [k for pair in groups for k in pair]), **data.labels(state, entry_ids)}
@@ -101,7 +101,7 @@ def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HT
 def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_state)) -> HTMLResponse:
     org = data.organisation(state, org_id)
     if org is None:
-        raise HTTPException(404, "No such organisation")
+        raise NotFoundError("organisation", org_id)
     measures = data.measures(state, org_id)
     order: list[str] = []
     for m in measures:
@@ -124,12 +124,12 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
     if kind == "intervention":
         iv = data.intervention(state, rest)
         if iv is None:
-            raise HTTPException(404, "No such intervention")
+            raise NotFoundError("intervention", rest)
         return render(request, "intervention.html", iv=iv)
     ref = data.ref_or_404(iri)
     rows = state.store.select(f"SELECT ?p ?o WHERE {{ {ref} ?p ?o }} ORDER BY ?p")
     if not rows:
-        raise HTTPException(404, f"No resource {iri}")
+        raise NotFoundError("resource", iri)
     lang = lang_of(request)
     names = data.labels(state, [iri])
     table = []
@@ -251,7 +251,7 @@ def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_s
     except ParameterError:  # an id that makes no valid IRI names nothing
         paths = []
     if not paths:
-        raise HTTPException(404, "Not a measure of this organisation")
+        raise NotFoundError("measure", iv_id, key="not_a_measure", org=org_id)
     with tempfile.TemporaryDirectory() as tmp:
         files = draw_explanation(paths, all_labels(state.store, "sv"), Path(tmp) / "explanation")
         svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
@@ -261,7 +261,7 @@ def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_s
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request, min_certainty: str = "low", state: ServiceState = Depends(get_state)) -> HTMLResponse:
     if min_certainty not in CERTAINTY:
-        raise HTTPException(422, "min_certainty must be high, moderate, low or very-low")
+        raise InvalidParameterError("one_of", name="min_certainty", choices=", ".join(CERTAINTY))
     return render(request, "gaps.html", g=data.gaps(state, min_certainty))
 
 
@@ -337,7 +337,7 @@ async def query_page(request: Request, example: str | None = None, state: Servic
         try:
             q = get_query(example)
         except ParameterError:
-            raise HTTPException(404, f"No catalogue query {example!r}") from None
+            raise NotFoundError("query", example) from None
         defaults = {p.name: (p.default or _example_value(p.name)) for p in q.parameters if p.required or p.default}
         text = q.bind({k: v for k, v in defaults.items() if v})
         columns, rows, error = await _run_text(request, state, text)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import inspect
 from typing import Any, Generic, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, TypeAdapter
 
 from api.catalogue import catalogue, get_query, projection
-from api.errors import ParameterError
+from api.errors import NotFoundError
 from api.knowledge.stats import statistics
 from api.sparql.results import to_sparql_json
 from api.web import views as data
@@ -29,9 +29,9 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-def _or_404(value: T | None, what: str) -> T:
+def _or_404(value: T | None, what: str, name: str) -> T:
     if value is None:
-        raise HTTPException(404, f"No {what}")
+        raise NotFoundError(what, name)
     return value
 
 
@@ -144,7 +144,7 @@ def list_organisations(
 
 @router.get("/organisations/{org_id}", response_model=OrganisationDetail, summary="An organisation with its responsibilities")
 def get_organisation(org_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    return _or_404(data.organisation(state, org_id), f"organisation {org_id!r}")
+    return _or_404(data.organisation(state, org_id), "organisation", org_id)
 
 
 MEASURES_PAGE = TypeAdapter(Page[Measure])
@@ -185,11 +185,8 @@ async def organisation_measures(
 
 def _measures_json(state: ServiceState, org_id: str, filters: dict[str, str | None], offset: int, limit: int) -> bytes:
     if data.organisation_index(state).get(data.ORG + org_id) is None:
-        raise HTTPException(404, f"No organisation {org_id!r}")
-    try:
-        page = paginate(data.measures(state, org_id, filters), offset, limit)
-    except ParameterError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise NotFoundError("organisation", org_id)
+    page = paginate(data.measures(state, org_id, filters), offset, limit)  # a filter that is not valid: ParameterError
     return MEASURES_PAGE.dump_json(MEASURES_PAGE.validate_python(page))
 
 
@@ -207,7 +204,7 @@ def list_interventions(state: ServiceState = Depends(get_state), offset: int = Q
 
 @router.get("/interventions/{iv_id}", response_model=InterventionDetail, summary="An intervention with its evidence")
 def get_intervention(iv_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    return _or_404(data.intervention(state, iv_id), f"intervention {iv_id!r}")
+    return _or_404(data.intervention(state, iv_id), "intervention", iv_id)
 
 
 @router.get("/evidence", response_model=Page[Resource], summary="Evidence entries")
@@ -218,9 +215,9 @@ def list_evidence(state: ServiceState = Depends(get_state), offset: int = Query(
 @router.get("/evidence/{entry_id}", summary="An evidence entry (all its properties)")
 def get_evidence(entry_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}evidence/{entry_id}"
-    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {data.ref_or_404(iri, 'evidence entry')} a mh:EvidenceEntry ; ?p ?o }}")
+    rows = state.store.select(f"SELECT ?p ?o WHERE {{ {data.ref_or_404(iri, 'evidence')} a mh:EvidenceEntry ; ?p ?o }}")
     if not rows:
-        raise HTTPException(404, f"No evidence entry {entry_id!r}")
+        raise NotFoundError("evidence", entry_id)
     props: dict[str, list[str]] = {}
     for r in rows:
         props.setdefault(r["p"].value, []).append(r["o"].value + (f"@{r['o'].language}" if getattr(r["o"], "language", None) else ""))
@@ -239,7 +236,7 @@ def get_source(source_id: str, state: ServiceState = Depends(get_state)) -> dict
     iri = f"{data.ID}source/{source_id}"
     info = data.sources_info(state, [iri])
     if iri not in info:
-        raise HTTPException(404, f"No source {source_id!r}")
+        raise NotFoundError("source", source_id)
     return info[iri]
 
 
@@ -255,13 +252,13 @@ def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str
 @router.get("/vocabularies/{scheme_id}", summary="A concept scheme with its concepts")
 def get_vocabulary(scheme_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}scheme/{scheme_id}"
-    scheme = data.ref_or_404(iri, "concept scheme")
+    scheme = data.ref_or_404(iri, "scheme")
     rows = state.store.select(f"""SELECT ?c ?sv ?en ?dsv ?den ?broader WHERE {{ ?c skos:inScheme {scheme} ; skos:prefLabel ?sv , ?en .
         FILTER(LANG(?sv) = "sv" && LANG(?en) = "en")
         OPTIONAL {{ ?c skos:definition ?dsv FILTER(LANG(?dsv) = "sv") }} OPTIONAL {{ ?c skos:definition ?den FILTER(LANG(?den) = "en") }}
         OPTIONAL {{ ?c skos:broader ?broader }} }} ORDER BY ?c""")
     if not rows:
-        raise HTTPException(404, f"No concept scheme {scheme_id!r}")
+        raise NotFoundError("scheme", scheme_id)
     return {
         "iri": iri,
         "id": scheme_id,
@@ -328,10 +325,7 @@ def _make_operation(name: str):  # noqa: ANN202 - returns a FastAPI endpoint wit
 
     def operation(state: ServiceState = Depends(get_state), **params: Any) -> dict[str, Any]:
         values = {k: str(v) for k, v in params.items() if v is not None}
-        try:
-            rows = state.runner.run(name, values)
-        except ParameterError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        rows = state.runner.run(name, values)  # a parameter that is not valid: ParameterError
         return to_sparql_json(projection(q.text), rows)
 
     parameters = [inspect.Parameter("state", inspect.Parameter.KEYWORD_ONLY, default=Depends(get_state), annotation=ServiceState)]

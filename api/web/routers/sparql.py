@@ -20,12 +20,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.curation import check_token, serialised
-from api.errors import CurationError
 from api.i18n import message
-from api.sparql.executor import ExecutorError, Job
-from api.sparql.policy import PolicyError, check_update, iri_ref
+from api.sparql.executor import Job
+from api.sparql.policy import check_update, iri_ref
 from api.vocab import ID, PREFIXES
-from api.web.deps import ServiceState, client_of, curation_status, get_state
+from api.web.deps import ServiceState, client_of, get_state
 from api.web.negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
 from api.web.views import cached
 
@@ -70,18 +69,19 @@ def _read_only(items: list[tuple[str, Any]]) -> PlainTextResponse | None:
     return _error(400, READ_ONLY) if any(k in UPDATE_PARAMS for k, _ in items) else None
 
 
-def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, PlainTextResponse | None]:
-    """The protocol's dataset: graphs of the store named by default-graph-uri / named-graph-uri (never fetched)."""
+def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The protocol's dataset: graphs of the store named by default-graph-uri / named-graph-uri (never fetched).
+
+    Raises:
+        PolicyError: a graph name is not an IRI.
+    """
     default = tuple(str(v) for k, v in items if k == "default-graph-uri")
     named = tuple(str(v) for k, v in items if k == "named-graph-uri")
     for iri in default + named:
-        try:
-            iri_ref(iri)
-        except PolicyError as exc:
-            return None, None, _error(400, exc.both())
+        iri_ref(iri)
     if not default and not named:
-        return None, None, None
-    return default, named, None
+        return None, None
+    return default, named
 
 
 QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -196,9 +196,7 @@ def _format(request: Request, offered: list[str]) -> str | None:
 
 
 async def _answer(text: str, items: list[tuple[str, Any]], request: Request, state: ServiceState) -> Response:
-    default, named, refused = _dataset(items)
-    if refused:
-        return refused
+    default, named = _dataset(items)
     results_media = _format(request, list(RESULTS))
     graph_media = _format(request, list(GRAPHS))
     if results_media is None and graph_media is None:
@@ -211,10 +209,7 @@ async def _answer(text: str, items: list[tuple[str, Any]], request: Request, sta
         named_graphs=named,
         base_iri=str(request.url_for("sparql_get")),
     )
-    try:
-        answer = await state.executor.run(job, client=client_of(request))
-    except ExecutorError as exc:
-        return _error(exc.status, exc.both(), retry_after=exc.retry_after)
+    answer = await state.executor.run(job, client=client_of(request))  # its refusals and failures: api.web.errors answers them
     if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates the text it parsed
         return await asyncio.to_thread(_forward, answer.body.decode(), items, request, state)
     chosen = graph_media if answer.kind == "graph" else results_media
@@ -242,16 +237,6 @@ def _forward(text: str, items: list[tuple[str, Any]], request: Request, state: S
 
 
 # ------------------------------------------------------------------------------------------- /update
-def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | None:
-    """The write token, checked as for submissions (401 without one, 403 for a wrong one or when writes are off)."""
-    try:
-        check_token(state.token, request.headers.get("authorization"))
-    except CurationError as exc:
-        status, headers = curation_status(exc)
-        return _error(status, str(exc), headers=headers)
-    return None
-
-
 @router.post(
     "/update",
     summary="SPARQL 1.1 Update (POST, form-encoded or application/sparql-update); needs the write token",
@@ -278,8 +263,7 @@ def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | No
     },
 )
 async def sparql_update(request: Request, state: ServiceState = Depends(get_state)) -> Response:
-    if refused := _authorised(request, state):
-        return refused
+    check_token(state.token, request.headers.get("authorization"))  # as for submissions: 401 without a token, 403 for a wrong one or when writes are off
     ctype, refused = _media_type(request)
     if refused:
         return refused
@@ -306,10 +290,7 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
         return _error(501, "This service runs on a remote SPARQL server: send updates to that server.")
     using = [str(v) for k, v in items if k == "using-graph-uri"]
     using_named = [str(v) for k, v in items if k == "using-named-graph-uri"]
-    try:
-        text, _ = await asyncio.to_thread(check_update, update, using=using, using_named=using_named)
-    except PolicyError as exc:
-        return _error(400, exc.both())
+    text, _ = await asyncio.to_thread(check_update, update, using=using, using_named=using_named)  # PolicyError: 400
     base = str(request.url_for("sparql_update"))
 
     try:

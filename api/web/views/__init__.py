@@ -6,8 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from fastapi import HTTPException
-
+from api.errors import NotFoundError
 from api.vocab import ID, iri_ref
 from api.web.state import ServiceState
 
@@ -58,11 +57,16 @@ def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
 
 
 def ref_or_404(iri: str, what: str = "resource") -> str:
-    """``<iri>`` for a query's text; an id that does not make a valid IRI names nothing: 404 before any query."""
+    """``<iri>`` for a query's text; an id that does not make a valid IRI names nothing: NotFoundError before any query.
+
+    Args:
+        iri: the IRI made of the request's id.
+        what: what it would name, as :class:`api.errors.NotFoundError` says it (``resource``, ``evidence``, ``scheme`` …).
+    """
     try:
         return iri_ref(iri)
     except ValueError:
-        raise HTTPException(404, f"No {what} {iri!r}: not a valid IRI") from None
+        raise NotFoundError(what, iri, key="not_found_iri") from None
 
 
 def refs(iris: tuple[str, ...]) -> str:
