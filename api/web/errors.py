@@ -60,6 +60,7 @@ from api.errors import (
 )
 from api.i18n import MESSAGES, Bilingual, message
 from api.web.negotiation import choose
+from api.web.render import lang_of, render
 
 log = logging.getLogger("mhkg.errors")
 
@@ -166,8 +167,6 @@ def _page(request: Request, status: int, text: str, *, plain: str, text_lang: st
     """
     if choose(request.headers.get("accept"), ["text/html", "text/plain"]) != "text/html":
         return PlainTextResponse(plain + "\n", status_code=status, headers=headers)
-    from api.web.routers.pages import lang_of, render
-
     lang = lang_of(request)
     key = f"status_{status}"
     response = render(
@@ -193,8 +192,6 @@ def answer(request: Request, error: BaseException, status: int) -> Response:
         return PlainTextResponse(_both(error, status) + "\n", status_code=status, headers=headers)
     if where == "api":
         return JSONResponse({"detail": _detail(error, status)}, status_code=status, headers=headers)
-    from api.web.routers.pages import lang_of
-
     lang = lang_of(request)
     bilingual = isinstance(error, Bilingual) or status >= 500
     return _page(request, status, _text(error, status, lang), plain=_both(error, status), text_lang=None if bilingual else "en", headers=headers)
@@ -218,8 +215,6 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         missing = NotFoundError("page", request.url.path)
         if where == "protocol":
             return PlainTextResponse(missing.both() + "\n", status_code=404, headers=headers)
-        from api.web.routers.pages import lang_of
-
         return _page(request, 404, missing.text(lang_of(request)), plain=missing.both(), text_lang=None, headers=headers)
     if where == "protocol":
         return PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code, headers=headers)
@@ -236,8 +231,6 @@ async def on_invalid_request(request: Request, exc: Exception) -> Response:
     both = message("invalid_request", "en", problems=problems) + "\n" + message("invalid_request", "sv", problems=problems)
     if where == "protocol":
         return PlainTextResponse(both + "\n", status_code=422)
-    from api.web.routers.pages import lang_of
-
     return _page(request, 422, message("invalid_request", lang_of(request), problems=problems), plain=both, text_lang=None, headers={})
 
 

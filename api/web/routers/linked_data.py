@@ -10,6 +10,7 @@ from api.errors import NotAcceptableError, NotFoundError
 from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from api.web.deps import ServiceState, get_state
 from api.web.negotiation import GRAPHS, choose
+from api.web.render import ontology_page, resource_page, shapes_page
 from api.web.views import ref_or_404
 
 router = APIRouter(tags=["Linked data"])
@@ -81,8 +82,6 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
         raise NotFoundError("resource", request.url.path)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
-        from api.web.routers.pages import ontology_page
-
         return ontology_page(request, state)
     triples = state.store.construct(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o .
         FILTER(?s = <{ONTOLOGY_IRI}> || STRSTARTS(STR(?s), "{VOCAB}")) }}""")
@@ -101,8 +100,6 @@ def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get
         raise NotFoundError("resource", request.url.path)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
-        from api.web.routers.pages import shapes_page
-
         return shapes_page(request, state)
     graph = state.validator.shapes_graph
     triples = [q.triple for q in ox.parse(input=graph.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)]
@@ -122,8 +119,6 @@ def resource(path: str, request: Request, state: ServiceState = Depends(get_stat
     ref_or_404(iri)  # not an IRI: 404 before any query, for the HTML pages too
     media = negotiate(request, forced)
     if media == "text/html":
-        from api.web.routers.pages import resource_page
-
         return resource_page(request, state, iri)
     triples = describe(state, iri)
     if not triples:

@@ -1,4 +1,9 @@
-"""Reading the graph for the REST API and the pages: plain dicts, one function per view."""
+"""Reading the graph for the REST API and the pages: plain dicts, one function per view.
+
+What the graph says in both languages is also given as a language map (``label``: ``{"sv": …, "en": …}``)
+for the pages, which take their language from it with ``| pick``; the flat ``label_sv``/``label_en`` fields
+are the REST API's (its response models name them and drop the maps).
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,6 @@ from api.vocab import ID, iri_ref
 from api.web.state import ServiceState
 
 ORG = ID + "organisation/"
-KINDS = {
-    "Region": ("Region", "Region"),
-    "Assembly": ("Fullmäktige", "Assembly"),
-    "ExecutiveBoard": ("Styrelse", "Executive board"),
-    "Committee": ("Nämnd", "Committee"),
-    "Administration": ("Förvaltning", "Administration"),
-    "Company": ("Bolag", "Company"),
-    "Municipality": ("Kommun", "Municipality"),
-    "MunicipalFederation": ("Kommunalförbund", "Municipal federation"),
-    "CivilSocietyOrganisation": ("Civilsamhälle", "Civil society"),
-    "InterestOrganisation": ("Intresseorganisation", "Association"),
-    "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"),
-    "PoliticalBody": ("Politiskt organ", "Political body"),
-}
 CERTAINTY = {4: "high", 3: "moderate", 2: "low", 1: "very-low"}
 V = TypeVar("V")
 
@@ -46,6 +37,11 @@ def slug(iri: str) -> str:
 def _v(row: dict, key: str) -> str | None:
     t = row.get(key)
     return t.value if t is not None else None
+
+
+def _both(row: dict, sv: str, en: str) -> dict[str, str | None]:
+    """A language map of a row's Swedish and English columns."""
+    return {"sv": _v(row, sv), "en": _v(row, en)}
 
 
 def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
@@ -119,7 +115,7 @@ def _organisations(state: ServiceState) -> list[dict[str, Any]]:
     for r in rows:
         iri = r["org"].value
         k = _v(r, "kind").rsplit("#", 1)[-1]
-        item = seen.setdefault(iri, {"iri": iri, "id": slug(iri), "label_sv": _v(r, "sv"), "label_en": _v(r, "en"), "kinds": []})
+        item = seen.setdefault(iri, {"iri": iri, "id": slug(iri), "label_sv": _v(r, "sv"), "label_en": _v(r, "en"), "label": _both(r, "sv", "en"), "kinds": []})
         if k not in item["kinds"]:
             item["kinds"].append(k)
     return list(seen.values())
@@ -145,9 +141,11 @@ def _organisation(state: ServiceState, found: dict[str, Any]) -> dict[str, Any]:
                 "iri": r["responsibility"].value,
                 "label_sv": _v(r, "label_sv"),
                 "label_en": _v(r, "label_en"),
+                "label": _both(r, "label_sv", "label_en"),
                 "role": _v(r, "role"),
                 "basis_sv": _v(r, "basis_sv"),
                 "basis_en": _v(r, "basis_en"),
+                "basis": _both(r, "basis_sv", "basis_en"),
                 "settings": [],
                 "life_stages": [],
                 "levels": [],
@@ -183,11 +181,13 @@ def _measures(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any
                 "id": slug(r["intervention"].value),
                 "label_sv": _v(r, "label_sv"),
                 "label_en": _v(r, "label_en"),
+                "label": _both(r, "label_sv", "label_en"),
                 "best_certainty": _v(r, "best_certainty"),
                 "certainty": slug(_v(r, "best_certainty") or ""),
                 "entries": int(_v(r, "entries") or 0),
                 "justification_sv": _v(r, "justification_sv"),
                 "justification_en": _v(r, "justification_en"),
+                "justification": _both(r, "justification_sv", "justification_en"),
                 "responsibilities": (_v(r, "responsibilities") or "").split(),
                 "sources": (_v(r, "sources") or "").split(),
             }
@@ -212,14 +212,11 @@ def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], 
             item = {
                 "intervention": iv,
                 "id": slug(iv),
-                "label_sv": _v(r, "label_sv"),
-                "label_en": _v(r, "label_en"),
+                "label": _both(r, "label_sv", "label_en"),
                 "rank": rank,
                 "certainty": CERTAINTY[rank],
-                "statement_sv": _v(r, "statement_sv"),
-                "statement_en": _v(r, "statement_en"),
-                "responsibility_sv": _v(r, "resp_sv"),
-                "responsibility_en": _v(r, "resp_en"),
+                "statement": _both(r, "statement_sv", "statement_en"),
+                "responsibility": _both(r, "resp_sv", "resp_en"),
                 "sources": set(),
                 "entries": set(),
             }
@@ -229,7 +226,7 @@ def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], 
             groups[key][iv] = item
         item["sources"].add(r["source"].value)
         item["entries"].add(r["entry"].value)
-    return {k: sorted(v.values(), key=lambda m: (-m["rank"], -len(m["entries"]), m["label_sv"] or "")) for k, v in sorted(groups.items())}
+    return {k: sorted(v.values(), key=lambda m: (-m["rank"], -len(m["entries"]), m["label"]["sv"] or "")) for k, v in sorted(groups.items())}
 
 
 def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, Any]]:
@@ -295,6 +292,7 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
     evidence = state.runner.run("intervention-evidence", {"intervention": iri})
     entries = [
         {k: _v(r, k) for k in ("entry", "outcome", "effect", "certainty", "design", "status", "source", "source_label", "year", "statement_sv", "statement_en")}
+        | {"statement": _both(r, "statement_sv", "statement_en")}
         for r in evidence
     ]
     iris = [
@@ -308,8 +306,10 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
         "id": iv_id,
         "label_sv": next((t.value for t in props["label"] if t.language == "sv"), None),
         "label_en": next((t.value for t in props["label"] if t.language == "en"), None),
+        "label": {code: lang("label", code) for code in ("sv", "en")},
         "definition_sv": lang("definition", "sv"),
         "definition_en": lang("definition", "en"),
+        "definition": {code: lang("definition", code) for code in ("sv", "en")},
         "settings": [t.value for t in props.get("setting", [])],
         "life_stages": [t.value for t in props.get("lifeStage", [])],
         "levels": [t.value for t in props.get("levelOfAction", [])],
