@@ -278,8 +278,8 @@ def markdown(result: dict[str, Any]) -> str:
         "the numbers are lower, never higher, than on a quiet machine.",
         "* Why the measures API is this fast: its answers (and the organisation page's HTML) are kept per data "
         "version, so a repeated request costs no query and no serialisation; a write changes the data version and "
-        "the next answer is computed afresh (tests/test_service_api.py checks that a submission shows at once, "
-        "tests/test_load.py that it is in every answer to a request sent after it, under 50 clients). Before these "
+        "the next answer is computed afresh (tests/web/test_service_api.py checks that a submission shows at once, "
+        "tests/web/test_load.py that it is in every answer to a request sent after it, under 50 clients). Before these "
         f"caches (commit 9656f9f, same machine, 5 s closed-loop runs) the measures API did {BEFORE['measures API']} req/s, "
         f"the organisation page {BEFORE['organisation page']} req/s and the SPARQL endpoint {BEFORE['SPARQL endpoint']} req/s: "
         "every request re-ran the organisations query (≈ 5 ms) and the page re-rendered its template (≈ 3 ms); "

@@ -22,7 +22,7 @@ from api.store import EmbeddedStore
 from harness import loadgen, mhkg_serve, serve_app
 
 CLIENTS = 50
-CORPUS = Path(__file__).parent / "data" / "validation"
+CORPUS = Path(__file__).parents[1] / "data" / "validation"
 TOKEN = "load-test-token-7c2e"  # noqa: S105 - a test token
 
 

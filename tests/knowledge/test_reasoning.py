@@ -14,7 +14,7 @@ from api.knowledge.reasoning import check_consistent, reason
 from api.store import EmbeddedStore
 from harness import run_cli
 
-DATA = Path(__file__).parent / "data" / "inconsistent"
+DATA = Path(__file__).parents[1] / "data" / "inconsistent"
 
 
 def _tbox(root: Path) -> list:

@@ -11,7 +11,7 @@ from api.errors import KnowledgeSyntaxError
 from api.knowledge.loader import knowledge_files, parse_file
 from harness import run_cli
 
-DATA = Path(__file__).parent / "data" / "syntax"
+DATA = Path(__file__).parents[1] / "data" / "syntax"
 
 
 @pytest.mark.parametrize(
