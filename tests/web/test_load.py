@@ -1,4 +1,4 @@
-"""Load: short bounded runs of the load generator (benchmarks/loadgen.py) against the running service.
+"""Load: short bounded runs of the load generator (harness/loadgen.py) against the running service.
 
 These tests assert correctness under 50 concurrent clients — no errors, every answer 200 with the right
 body — and never a timing: the speed is in benchmarks/results/load.md (benchmarks/bench_load.py).
@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import json
 import shutil
-import sys
 import threading
 import time
 import urllib.request
@@ -20,20 +19,19 @@ from pathlib import Path
 import pytest
 
 from api.store import EmbeddedStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import loadgen  # noqa: E402
+from harness import loadgen, mhkg_serve, serve_app
 
 CLIENTS = 50
-CORPUS = Path(__file__).parent / "data" / "validation"
+CORPUS = Path(__file__).parents[1] / "data" / "validation"
 TOKEN = "load-test-token-7c2e"  # noqa: S105 - a test token
 
 
 @pytest.fixture(scope="module")
 def service(built) -> Iterator[tuple[str, int]]:
     """`mhkg serve` (the real command, one uvicorn process) on the session's build."""
-    with loadgen.service(built[2]) as (host, port, _):
-        yield host, port
+    with mhkg_serve(build_dir=built[2]) as server:
+        server.wait_ready(timeout=120)
+        yield server.host, server.port
 
 
 def _prepared(name: str, host: str, port: int) -> loadgen.Target:
@@ -77,23 +75,14 @@ def test_wrong_answers_are_counted_as_errors(service: tuple[str, int]) -> None:
 def test_a_write_under_load_shows_in_every_answer_asked_after_it(built, root: Path, tmp_path: Path) -> None:
     """The kept answers (per data version) never outlive a write: a submission made while 50 clients read the
     measures is in every answer to a request sent after the submission was accepted."""
-    import uvicorn
-
     from api.web.app import create_app
 
     for folder in ("ontology", "evidence", "shapes", "queries"):
         shutil.copytree(root / folder, tmp_path / folder)
     store = EmbeddedStore()
     store.add_triples(built[1].triples())
-    port = loadgen.free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, root=tmp_path, token=TOKEN), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 30
-        while not server.started and time.time() < deadline:
-            time.sleep(0.05)
+    with serve_app(create_app(store, root=tmp_path, token=TOKEN)) as live:
+        url, port = live.url, live.port
         answers: list[tuple[float, float, bytes]] = []  # (sent, answered, body)
         target = dataclasses.replace(
             loadgen.targets()["measures API"], observe=lambda start, status, body: answers.append((start, time.perf_counter(), body))
@@ -125,9 +114,6 @@ def test_a_write_under_load_shows_in_every_answer_asked_after_it(built, root: Pa
             results.append(asyncio.run(loadgen.closed_loop(target, "127.0.0.1", port, clients=CLIENTS, duration=1)))
         writer.join()
         results.append(asyncio.run(loadgen.closed_loop(target, "127.0.0.1", port, clients=CLIENTS, duration=1)))  # … and a second after
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     assert sum(r.errors for r in results) == 0, [r.error_kinds for r in results]
     assert accepted, "the submission was not accepted"
 

@@ -57,7 +57,7 @@ def test_huddinge_response_as_data(store: EmbeddedStore) -> None:
 
 def test_project_never_reads_the_shared_folder(root: Path) -> None:
     offenders = []
-    for folder in ("api", "tests", "ontology", "evidence", "shapes", "queries", "scripts", ".ci", "benchmarks"):
+    for folder in ("api", "tests", "ontology", "evidence", "shapes", "queries", "scripts", ".ci", "benchmarks", "harness"):
         for path in (root / folder).rglob("*"):
             if path.is_file() and path.suffix in {".py", ".ttl", ".rq", ".sh", ".owl", ""} and path.name != "test_provenance.py":
                 if "../shared" in path.read_text(encoding="utf-8", errors="ignore"):

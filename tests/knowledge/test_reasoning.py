@@ -6,15 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from api.errors import InconsistentOntologyError
 from api.knowledge.build import BuildReport
 from api.knowledge.loader import parse_file
 from api.knowledge.reasoning import check_consistent, reason
 from api.store import EmbeddedStore
+from harness import run_cli
 
-DATA = Path(__file__).parent / "data" / "inconsistent"
+DATA = Path(__file__).parents[1] / "data" / "inconsistent"
 
 
 def _tbox(root: Path) -> list:

@@ -1,4 +1,4 @@
-"""A small, fast HTTP/1.1 load generator on raw asyncio streams (shared by bench_load.py and tests/test_load.py).
+"""A small, fast HTTP/1.1 load generator on raw asyncio streams (shared by benchmarks/bench_load.py and tests/web/test_load.py).
 
 Each client holds one persistent keep-alive connection and sends its requests back to back
 (closed loop) or at fixed times (open loop, a paced offered rate). Every response is checked:
@@ -7,24 +7,22 @@ was fetched and checked for its content before the run. Anything else (another s
 body, a connection error, a timeout) is an error.
 
     result = asyncio.run(closed_loop(target, "127.0.0.1", port, clients=50, duration=10))
+
+The service to load runs in its own process (:func:`harness.servers.mhkg_serve`) or in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SPARQL_JSON = "application/sparql-results+json"
 TIMEOUT = 30.0  # seconds for one exchange; longer is an error
@@ -47,6 +45,7 @@ class Target:
     observe: Callable[[float, int, bytes], None] | None = None  # called with (start, status, body) for every answer
 
     def request(self, host: str, port: int) -> bytes:
+        """The raw HTTP/1.1 request for ``host:port`` (keep-alive: no ``Connection: close``)."""
         lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}:{port}", f"Accept: {self.accept}", "User-Agent: mhkg-loadgen"]
         if self.method != "GET" or self.body:
             lines += [f"Content-Type: {self.content_type}", f"Content-Length: {len(self.body)}"]
@@ -113,6 +112,7 @@ class Connection:
         self.connects = 0
 
     async def exchange(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Send one raw request (connecting first if need be) and read its response: status, headers, body."""
         if self.writer is None:
             local = (self.source, 0) if self.source else None
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port, local_addr=local)
@@ -126,6 +126,7 @@ class Connection:
         return status, headers, body
 
     def close(self) -> None:
+        """Close the connection; the next exchange opens a new one."""
         if self.writer is not None:
             self.writer.close()
         self.reader = self.writer = None
@@ -149,13 +150,16 @@ class Result:
 
     @property
     def requests(self) -> int:
+        """Requests answered, right or wrong."""
         return len(self.latencies_ms)
 
     def error(self, why: str) -> None:
+        """Count one wrong answer, by its reason."""
         self.errors += 1
         self.error_kinds[why] = self.error_kinds.get(why, 0) + 1
 
     def summary(self) -> dict[str, Any]:
+        """The phase's numbers (throughput, latency percentiles in ms, errors) as a JSON-ready dict."""
         lat = sorted(self.latencies_ms)
         out: dict[str, Any] = {
             "target": self.target,
@@ -254,6 +258,7 @@ async def open_loop(target: Target, host: str, port: int, *, clients: int, rate:
 
 
 async def fetch(target: Target, host: str, port: int) -> tuple[int, dict[str, str], bytes]:
+    """One exchange of ``target``'s request on a connection of its own (60 s at most)."""
     conn = Connection(host, port)
     try:
         return await asyncio.wait_for(conn.exchange(target.request(host, port)), timeout=60)
@@ -277,50 +282,7 @@ async def prepare(target: Target, host: str, port: int) -> None:
     target.expected = body
 
 
-# ------------------------------------------------------------------ the service as a subprocess
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the service exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/ready", timeout=2) as resp:  # noqa: S310 - loopback only
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the service was not ready within {timeout:.0f} s")
-
-
-@contextlib.contextmanager
-def service(build_dir: Path | None = None, *, timeout: float = 120, env: dict[str, str] | None = None) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
-    """``mhkg serve`` in a subprocess on a free loopback port, yielding (host, port, process) once /ready answers 200."""
-    port = free_port()
-    full_env = {**os.environ, **(env or {})}
-    if build_dir is not None:
-        full_env["MHKG_BUILD_DIR"] = str(build_dir)
-    log = open(os.devnull, "wb")  # noqa: SIM115 - closed below; one access-log line per request would fill a pipe
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=full_env, stdout=log, stderr=log)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}", proc, timeout)
-        yield "127.0.0.1", port, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
+# ------------------------------------------------------------------ CPU accounting
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and all its descendants (Linux /proc), 0 elsewhere."""
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from api.knowledge.build import materialise
 from api.knowledge.loader import parse_file
 from api.knowledge.qc import qc_queries, run_qc
 from api.store import EmbeddedStore
+from harness import run_cli
 
-FIXTURE = Path(__file__).parent / "data" / "qc" / "violations.ttl"
+FIXTURE = Path(__file__).parents[1] / "data" / "qc" / "violations.ttl"
 ID = "https://w3id.org/mhkg/id/"
 MH = "https://w3id.org/mhkg/ontology#"
 

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from api.errors import KnowledgeSyntaxError
 from api.knowledge.loader import knowledge_files, parse_file
+from harness import run_cli
 
-DATA = Path(__file__).parent / "data" / "syntax"
+DATA = Path(__file__).parents[1] / "data" / "syntax"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from api.web.app import create_app
 from api.web.negotiation import GRAPHS
 
 ID = "https://w3id.org/mhkg/id/"
-CORPUS = Path(__file__).parent / "data" / "validation"
+CORPUS = Path(__file__).parents[1] / "data" / "validation"
 TOKEN = "test-token-4b1d"  # noqa: S105 - a test token
 
 

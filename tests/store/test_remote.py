@@ -3,18 +3,14 @@ same answer there as on the embedded store."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import run_cli, wait_for
 
 from api.catalogue import QueryRunner, catalogue, get_query
 from api.errors import StoreError
 from api.store import EmbeddedStore, RemoteStore
+from harness import OXIGRAPH_PROBE, free_port, oxigraph_binary, oxigraph_serve, run_cli, wait_for
 
 ID = "https://w3id.org/mhkg/id/"
 PARAMS = {
@@ -36,33 +32,16 @@ PARAMS = {
 CONCATENATED = {"justification_sv", "justification_en", "responsibilities", "sources", "labels", "members", "sdg_targets", "areas", "resting_on_it"}
 
 
-def oxigraph_binary() -> str:
-    path = Path(sys.executable).parent / "oxigraph"
-    if not path.exists():
-        pytest.fail("the oxigraph server is not installed (pip install oxigraph; scripts/setup does this)")
-    return str(path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
+    if not oxigraph_binary().exists():
+        pytest.fail("the oxigraph server is not installed (pip install oxigraph; scripts/setup does this)")
     location = tmp_path_factory.mktemp("oxigraph")
-    proc = subprocess.Popen(
-        [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    if not wait_for(url + "/query?query=ASK%7B%7D", proc=proc):
-        proc.kill()
-        pytest.fail("oxigraph server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with oxigraph_serve(location) as oxigraph:
+        url = oxigraph.url
+        if not wait_for(url + OXIGRAPH_PROBE, proc=oxigraph.proc):
+            pytest.fail("oxigraph server did not start")
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -34,10 +34,6 @@ body pyoxigraph parses (with no base IRI: relative IRIs must have been resolved 
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import threading
 import urllib.parse
 import xml.etree.ElementTree as ET  # noqa: S405 - parsing answers of local test servers only
 from collections.abc import Callable, Iterator
@@ -48,10 +44,10 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import wait_for
 
 from api.knowledge.build import BuildReport
 from api.store import EmbeddedStore
+from harness import OXIGRAPH_PROBE, oxigraph_binary, oxigraph_serve, serve_app, wait_for
 
 TOKEN = "w3c-protocol-suite-token"  # noqa: S105 - a test-only bearer token
 REFERENCE = Path("/work/shared/data/w3c-sparql11-protocol")  # read by test_table_matches_the_w3c_manifest only
@@ -622,12 +618,6 @@ def run_case(target: Target, requests: list[Req]) -> None:
             check(send(client, target, req), req)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # ------------------------------------------------------------------ the services
 
 
@@ -656,35 +646,24 @@ def protocol_store(built: tuple[BuildReport, EmbeddedStore, Path]) -> Iterator[t
 @pytest.fixture(scope="module")
 def mhkg(protocol_store: tuple[EmbeddedStore, Callable[[], None]]) -> Iterator[Target]:
     """This service, live over HTTP (uvicorn in a thread on a free loopback port), on the suite's own store."""
-    import uvicorn
-
     from api.web.app import create_app
 
     store, reset = protocol_store
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, token=TOKEN), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    assert wait_for(base + "/health"), "the service did not start"
-    yield Target(base, "/sparql", "/update", reset)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(create_app(store, token=TOKEN)) as live:
+        base = live.url
+        assert wait_for(base + "/health"), "the service did not start"
+        yield Target(base, "/sparql", "/update", reset)
 
 
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """The real Oxigraph server (the PyPI package's ``oxigraph serve``), with the three graphs loaded through its Graph Store Protocol."""
-    binary = Path(sys.executable).parent / "oxigraph"
-    if not binary.exists():
+    if not oxigraph_binary().exists():
         pytest.fail("the oxigraph server is not installed (pip install oxigraph; scripts/setup does this)")
     location = tmp_path_factory.mktemp("oxigraph-w3c")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with (location.parent / f"{location.name}.log").open("wb") as log:
-        proc = subprocess.Popen([str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        if not wait_for(base + "/query?query=ASK%7B%7D", proc=proc):
+    with oxigraph_serve(location, log=location.parent / f"{location.name}.log") as server:
+        base = server.url
+        if not wait_for(base + OXIGRAPH_PROBE, proc=server.proc):
             pytest.fail("the oxigraph server did not start")
 
         def reset() -> None:
@@ -695,9 +674,6 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
                     client.put("/store", params={"graph": iri}, content=body, headers=dict(ct("application/n-triples"))).raise_for_status()
 
         yield Target(base, "/query", "/update", reset)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 # ------------------------------------------------------------------ the tests

@@ -22,7 +22,7 @@ from api.web.schemas import SparqlResults, query_model
 
 ID = "https://w3id.org/mhkg/id/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-FIXTURES = Path(__file__).parent / "data" / "catalogue"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "catalogue"
 MEASURES = "/api/v1/queries/committee-measures"
 TRAFIK = {"org": ID + "organisation/trafiknamnden"}
 

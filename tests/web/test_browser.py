@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-CORPUS = Path(__file__).parent / "data" / "validation"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+CORPUS = Path(__file__).parents[1] / "data" / "validation"
 FLAGS = [
     "--headless=new",
     "--no-sandbox",

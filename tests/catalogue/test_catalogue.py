@@ -7,11 +7,11 @@ import json
 
 import pyoxigraph as ox
 import pytest
-from conftest import run_cli
 
 from api.catalogue import Parameter, QueryRunner, catalogue, get_query, projection
 from api.errors import ParameterError
 from api.store import EmbeddedStore
+from harness import run_cli
 
 ID = "https://w3id.org/mhkg/id/"
 ORG = ID + "organisation/"

@@ -30,7 +30,7 @@ from api.store import EmbeddedStore, RemoteStore
 from api.validation import ShaclValidator
 from api.web.state import ServiceState
 
-CORPUS = Path(__file__).parent / "data" / "validation"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "validation"
 VALID = (CORPUS / "valid" / "entry-citing-existing-source.ttl").read_text()
 EV = "https://w3id.org/mhkg/id/evidence/"
 ENTRY = "https://w3id.org/mhkg/ontology#EvidenceEntry"

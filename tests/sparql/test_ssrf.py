@@ -54,7 +54,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import wait_until
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,6 +61,7 @@ from hypothesis import strategies as st
 from api.store import EmbeddedStore
 from api.vocab import PREFIXES
 from api.web.app import create_app
+from harness import wait_until
 
 SETTLE = 0.3  # seconds to wait for a late connection before concluding there was none
 TEST_GRAPH = "urn:mhkg-test:g"  # the witness engine's one named graph (so that GRAPH ?g { … } is evaluated)

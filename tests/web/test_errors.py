@@ -10,7 +10,6 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from fastapi.testclient import TestClient
 
 import api
@@ -18,6 +17,7 @@ from api.errors import MhkgError, NotFoundError, QueryError, QueryRefusedError
 from api.store import EmbeddedStore, RemoteStore
 from api.web.app import create_app
 from api.web.errors import STATUS, status_of
+from harness import run_cli
 
 API = Path(api.__file__).resolve().parent
 TOKEN = "test-token-errors"  # noqa: S105 - a test token

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import run_cli
 
 from api.validation import ShaclValidator, load_context, validate_repository
+from harness import run_cli
 
-CORPUS = Path(__file__).parent / "data" / "validation"
+CORPUS = Path(__file__).parents[1] / "data" / "validation"
 ID = "https://w3id.org/mhkg/id/"
 MH = "https://w3id.org/mhkg/ontology#"
 SHP = "https://w3id.org/mhkg/shapes#"

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from api.analysis import (
     collaboration_network,
@@ -25,6 +24,7 @@ from api.analysis import (
 )
 from api.catalogue import QueryRunner, get_query
 from api.store import EmbeddedStore
+from harness import run_cli
 
 ID = "https://w3id.org/mhkg/id/"
 

@@ -1,6 +1,6 @@
 """Submissions survive concurrency and crashes: all land or are refused, none lost or corrupted.
 
-The scenarios live in benchmarks/bench_persistence.py (which also writes their numbers to
+The scenarios live in harness/persistence.py (benchmarks/bench_persistence.py writes their numbers to
 benchmarks/results/persistence.md); here they run against the real service and their
 properties are asserted.
 """
@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import bench_persistence as scenario  # noqa: E402
-
 from api.curation import remove_temporaries
 from api.store import EmbeddedStore
 from api.web.app import create_app
+from harness import ROOT
+from harness import persistence as scenario
 
 
 def test_fifty_parallel_submissions_all_land_or_are_refused(built, tmp_path: Path) -> None:
@@ -66,7 +65,7 @@ while True:
 
 def _kill_writer(folder: Path, *, naive: bool, after: float) -> list[Path]:
     """Run a writer of 4 MiB files, SIGKILL it after ``after`` seconds; return the .ttl files it left."""
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(ROOT)
     code = textwrap.dedent(WRITER.format(root=root, folder=str(folder), naive=naive))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"

@@ -5,7 +5,6 @@ and no query ever reaches outside the store (a loopback listener must receive no
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.error
@@ -15,12 +14,11 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-import uvicorn
-from conftest import wait_for, wait_until
 from fastapi.testclient import TestClient
 
 from api.store import EmbeddedStore
 from api.web.app import create_app
+from harness import serve_app, wait_for, wait_until
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 
@@ -29,17 +27,10 @@ CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i
 def limited_server(store: EmbeddedStore) -> Iterator[str]:
     app = create_app(store)
     app.state.mhkg.query_timeout = 2.0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    assert wait_for(url + "/health")
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as live:
+        url = live.url
+        assert wait_for(url + "/health")
+        yield url
 
 
 def get(url: str, timeout: float = 60) -> tuple[int, str]:

@@ -19,7 +19,7 @@ from api.store import EmbeddedStore
 from api.web.app import create_app
 from api.web.render import TEMPLATES, environment
 
-API = Path(__file__).resolve().parent.parent / "api"
+API = Path(__file__).resolve().parents[2] / "api"
 TABLES = {"TEXTS": i18n.TEXTS, "CERTAINTY": i18n.CERTAINTY, "KINDS": i18n.KINDS, "MESSAGES": i18n.MESSAGES}
 LOOKUPS = {"t", "text_map"}  # the catalogue's functions that take a key of TEXTS
 PASS_THROUGH = {("api/web/render.py", "_t")}  # the templates' t(): its keys are checked in the templates

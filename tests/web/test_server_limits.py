@@ -8,11 +8,8 @@ The limits are small in the tests (1 s timeouts, 4 connections); the bounds for 
 from __future__ import annotations
 
 import http.client
-import os
 import select
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,11 +18,11 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
-from conftest import wait_for
 from fastapi import FastAPI, Request
 
-from api.settings import project_root
 from api.web.server import GuardedConfig, GuardedH11Protocol, GuardedServer, build_server
+from harness import mhkg_serve, wait_for, wait_until
+from harness import running as in_thread
 
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 1.0
@@ -61,32 +58,18 @@ class Running:
         return len(self.server.server_state.connections)
 
     def wait_connections(self, n: int, timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.open_connections() == n:
-                return True
-            time.sleep(0.02)
-        return False
+        return wait_until(lambda: self.open_connections() == n, timeout)
 
 
 @contextmanager
 def running(server: uvicorn.Server) -> Iterator[Running]:
     """Run ``server`` (configured with port 0) in a thread; stop it with ``should_exit`` afterwards."""
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started, "the server did not start"
-    if isinstance(server, GuardedServer):
-        assert server.ready is not None and server.ready.is_set(), "the ready event is set once the server listens"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield Running(server, port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        assert not thread.is_alive(), "the server did not stop"
+    with in_thread(server) as live:
+        assert server.started, "the server did not start"
+        if isinstance(server, GuardedServer):
+            assert server.ready is not None and server.ready.is_set(), "the ready event is set once the server listens"
+        yield Running(server, live.port)
+    assert not live.thread.is_alive(), "the server did not stop"
 
 
 def guarded(**options: object) -> uvicorn.Server:
@@ -375,15 +358,10 @@ def test_mhkg_serve_applies_the_limits() -> None:
     It serves a remote store here (an endpoint nobody listens on, never contacted: /health does not use the store),
     so the real app starts without a build.
     """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "MHKG_MAX_CONNECTIONS": "2"}
-    env.pop("MHKG_HEADER_TIMEOUT", None)
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--endpoint", "http://127.0.0.1:9/query", "--header-timeout", str(HEADER_TIMEOUT)]
-    proc = subprocess.Popen(cmd, cwd=project_root(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_for(f"http://127.0.0.1:{port}/health", timeout=60, proc=proc), "mhkg serve did not start"
+    env = {"MHKG_MAX_CONNECTIONS": "2", "MHKG_HEADER_TIMEOUT": None}
+    with mhkg_serve("--endpoint", "http://127.0.0.1:9/query", "--header-timeout", str(HEADER_TIMEOUT), env=env) as serve:
+        port = serve.port
+        assert wait_for(f"http://127.0.0.1:{port}/health", timeout=60, proc=serve.proc), "mhkg serve did not start"
         outcome = slowloris(port)
         print(f"mhkg serve cut the slowloris after {outcome.seconds:.2f} s ({outcome.how}, {outcome.status})")
         assert_cut_with_408_or_eof(outcome)
@@ -401,6 +379,3 @@ def test_mhkg_serve_applies_the_limits() -> None:
         while get(port)[0] != 200:
             assert time.monotonic() < deadline, "not served again once the idle connections closed"
             time.sleep(0.1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

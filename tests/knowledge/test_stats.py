@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli
 
 from api.knowledge.stats import statistics
 from api.store import EmbeddedStore
+from harness import run_cli
 
 
 @pytest.fixture(scope="module")

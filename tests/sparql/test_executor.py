@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from conftest import wait_for, wait_until
 
 from api.sparql.executor import ClientLimitError, Job, QueryExecutor, QueryRefusedError, WorkerFailedError
 from api.store import EmbeddedStore
 from api.web.app import create_app
 from api.web.errors import status_of  # statuses live in the web boundary's table, not on the exceptions
+from harness import running, wait_for, wait_until
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 GREEDY = "SELECT (STRLEN(GROUP_CONCAT(?c)) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # a string of 27 M values, over 300 triples
@@ -196,15 +196,11 @@ def served(small_store: EmbeddedStore) -> Iterator[str]:
     app.state.mhkg.query_timeout = 8.0
     ready = threading.Event()
     server = build_server(app, host="127.0.0.1", port=0, ready=ready, log_level="warning")
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    assert ready.wait(30)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    assert wait_for(url + "/health")
-    yield url
-    server.should_exit = True
-    thread.join(timeout=15)
+    with running(server, start_timeout=30) as live:
+        assert ready.wait(30)
+        url = live.url
+        assert wait_for(url + "/health")
+        yield url
 
 
 def _request(url: str, path: str, source: str, timeout: float = 60) -> tuple[int, float]:
