@@ -11,7 +11,7 @@ Every query text that reaches the public endpoint is parsed with a real SPARQL 1
   evaluators by stack overflow).
 
 The engine evaluates exactly the text the policy parsed, made canonical first where the two parsers
-are known to read the same text differently (found by the fuzz tests of ``tests/test_ssrf.py``):
+are known to read the same text differently (found by the fuzz tests of ``tests/sparql/test_ssrf.py``):
 
 - rdflib expands ``\\u``/``\\U`` codepoint escapes over the whole text before parsing (SPARQL 1.1
   §19.2), pyoxigraph only inside strings and IRIs, so ``"\\u0022"`` starts a long string for one and is
