@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from api import __version__
 from api.catalogue import QueryRunner, catalogue, get_query, projection
-from api.errors import KnowledgeSyntaxError, ParameterError, QueryError, ReasonerError, StoreError
+from api.errors import InconsistentOntologyError, KnowledgeSyntaxError, MhkgError, NotFoundError, ParameterError, QueryError, ReasonerError, StoreError
 from api.knowledge.build import build, current_store
 from api.knowledge.qc import run_qc
 from api.knowledge.stats import format_text, statistics
@@ -20,6 +20,7 @@ from api.settings import Settings
 from api.sparql.results import to_sparql_json
 from api.store import RELEASE, RemoteStore, Store, content_version, open_remote, query_path
 from api.validation import validate_repository
+from api.vocab import compact
 
 
 def _progress(message: str) -> None:
@@ -103,13 +104,6 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return 0
 
 
-def _short(value: str) -> str:
-    for prefix in ("https://w3id.org/mhkg/id/", "https://w3id.org/mhkg/ontology#"):
-        if value.startswith(prefix):
-            return value[len(prefix) :]
-    return value
-
-
 def cmd_query(args: argparse.Namespace) -> int:
     params = {}
     for item in args.param or []:
@@ -130,7 +124,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         for r in rows:
             writer.writerow([r[v].value if v in r else "" for v in variables])
     else:
-        table = [[_short(r[v].value) if v in r else "" for v in variables] for r in rows]
+        table = [[compact(r[v].value) if v in r else "" for v in variables] for r in rows]
         widths = [min(60, max([len(v)] + [len(row[i]) for row in table])) for i, v in enumerate(variables)]
         print("  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)))
         for row in table:
@@ -196,8 +190,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from api.analysis import write_all
+    from api.analysis import check_arguments, write_all
 
+    check_arguments(args.kind, org=args.org, intervention=args.intervention)  # before the store is opened (or built)
     store = _store(args)
     written = write_all(args.kind, store, QueryRunner(store), Path(args.out), org=args.org, intervention=args.intervention, lang=args.lang, progress=_progress)
     for path in written:
@@ -271,13 +266,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-# Errors at the command boundary: (exception, message prefix, exit code).
-EXIT_CODES: tuple[tuple[type[Exception], str, int], ...] = (
+# Errors at the command boundary, by the hierarchy of api.errors: (exception, message prefix, exit code); the first
+# class the error is an instance of decides, so a class stands before its ancestors. Every MhkgError ends in one line
+# on standard error and an exit code, never a traceback: 2 for input the command cannot use (a file, a parameter, a
+# query, a name that names nothing), 1 for an inconsistent ontology, 3 when the reasoner cannot run, 4 when the store
+# cannot be reached.
+EXIT_CODES: tuple[tuple[type[MhkgError], str, int], ...] = (
     (KnowledgeSyntaxError, "", 2),
-    (QueryError, "SPARQL error: ", 2),
     (ParameterError, "", 2),
+    (NotFoundError, "", 2),
+    (QueryError, "SPARQL error: ", 2),
+    (InconsistentOntologyError, "inconsistent: ", 1),
     (ReasonerError, "", 3),
     (StoreError, "store error: ", 4),
+    (MhkgError, "", 1),
 )
 
 

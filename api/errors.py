@@ -1,12 +1,69 @@
-"""The project's own exceptions: domain code raises these; the CLI and HTTP boundary map them."""
+"""The project's own exceptions, all of them: domain code raises these; the CLI and the HTTP boundary map them.
+
+An exception says what went wrong, never how to answer it: it carries no HTTP status. The web boundary
+(:mod:`api.web.errors`) holds the one table from class to status, and the command line
+(:data:`api.cli.EXIT_CODES`) the one from class to exit code. The errors a visitor may read carry their
+message in Swedish and English (:class:`api.i18n.Bilingual`: ``key`` names it in :data:`api.i18n.MESSAGES`,
+``str()`` is English).
+
+The hierarchy::
+
+    MhkgError
+    ├── KnowledgeSyntaxError          a knowledge file (or a submitted entry) does not parse
+    ├── InconsistentOntologyError     HermiT found a contradiction
+    ├── ReasonerError                 HermiT could not run
+    ├── StoreError                    the store could not be read or written
+    ├── ParameterError                a parameter is missing, unknown or malformed
+    │   └── InvalidParameterError     … with its message in both languages
+    ├── NotFoundError                 what was asked for does not exist (says what, in both languages)
+    ├── NotAcceptableError            none of the offered media types is acceptable
+    ├── ConflictError                 the request contradicts what exists (an entry that exists already)
+    ├── SubmissionRefused             a submitted entry is not one the repository takes
+    │   ├── UnsupportedMediaTypeError … sent in a format the service does not read
+    │   └── UnreadableBodyError       … not UTF-8 text
+    ├── AccessError                   a write with a wrong token, or writes are off
+    │   └── TokenRequiredError        … with no token at all
+    └── QueryError                    a SPARQL query is malformed or cannot be evaluated
+        ├── PolicyError               the parse policy refused the text (kind: syntax or forbidden)
+        └── ExecutorError             a public query could not be answered
+            ├── QueryRefusedError     the worker's parse policy refused it (kind: syntax or forbidden)
+            ├── QueryFailedError      the engine refused or failed to evaluate it (kind: syntax or failed)
+            ├── TooManyRowsError      kind too-many-rows
+            ├── QueryTimeoutError     kind timeout
+            ├── QueryBusyError        kind busy
+            │   └── ClientLimitError  … this client has as many queries in flight as it may
+            └── WorkerFailedError     kind failed: the worker died, or cannot be sandboxed
+
+A :class:`QueryError`'s ``kind`` is one of :data:`QUERY_KINDS`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
+
+from api.i18n import Bilingual, message
+
+QUERY_KINDS = ("syntax", "forbidden", "too-many-rows", "timeout", "busy", "failed")
+SYNTAX_KEYS = frozenset({"malformed_query", "malformed_update", "not_iri", "using_conflict", "engine_syntax"})  # the rest refuse what reads
 
 
 class MhkgError(Exception):
     """Base class of the project's errors."""
+
+
+class BilingualError(Bilingual):
+    """Mixin of the errors with their message in both languages (not an error itself: combine with an MhkgError).
+
+    >>> str(NotFoundError("organisation", "nobody"))
+    "No organisation 'nobody'"
+    >>> NotFoundError("organisation", "nobody").text("sv")
+    'Organisationen ”nobody” finns inte.'
+    """
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(self.text("en"))
 
 
 class KnowledgeSyntaxError(MhkgError):
@@ -40,13 +97,205 @@ class ReasonerError(MhkgError):
     """The reasoner could not run (e.g. no Java)."""
 
 
-class QueryError(MhkgError):
-    """A SPARQL query is malformed or cannot be evaluated."""
-
-
 class StoreError(MhkgError):
     """The store could not be read or written (e.g. a remote endpoint is unreachable)."""
 
 
 class ParameterError(MhkgError):
     """A catalogue parameter is missing, unknown or malformed."""
+
+
+class InvalidParameterError(BilingualError, ParameterError):
+    """A parameter is missing or has a value not accepted, with its message in both languages."""
+
+
+class NotFoundError(BilingualError, MhkgError):
+    """What was asked for does not exist.
+
+    Args:
+        what: what kind of thing is missing: ``organisation``, ``intervention``, ``evidence``, ``source``, ``scheme``,
+            ``resource``, ``query``, ``page`` or ``measure`` (its noun is ``what_<what>`` in the message table).
+        name: the name or IRI that was asked for.
+        key: the message (default ``not_found``: "No organisation 'x'"); it may use ``{what}`` and ``{name}``.
+    """
+
+    def __init__(self, what: str, name: object, *, key: str = "not_found", **params: object) -> None:
+        self.what = what
+        super().__init__(key, name=name, **params)
+
+    def text(self, lang: str) -> str:
+        return message(self.key, lang, **{**self.params, "what": message(f"what_{self.what}", lang)})
+
+
+class NotAcceptableError(BilingualError, MhkgError):
+    """None of the media types the resource is offered in is acceptable to the client."""
+
+    def __init__(self, offered: list[str]) -> None:
+        super().__init__("not_acceptable", offered=", ".join(offered))
+
+
+class ConflictError(BilingualError, MhkgError):
+    """The request contradicts the state of the service (the entry exists; writes need the embedded store)."""
+
+
+class SubmissionRefused(BilingualError, MhkgError):  # noqa: N818 - the name the issue gives it
+    """A submitted entry is not one the repository takes (not one entry, a wrong IRI, no typed resource)."""
+
+
+class UnsupportedMediaTypeError(SubmissionRefused):
+    """The entry is sent in a format the service does not read."""
+
+
+class UnreadableBodyError(SubmissionRefused):
+    """The body is not UTF-8 text."""
+
+
+class AccessError(BilingualError, MhkgError):
+    """A write is refused: the write token is wrong, or writes are off (no token is configured)."""
+
+
+class TokenRequiredError(AccessError):
+    """A write came with no bearer token."""
+
+
+class QueryError(MhkgError):
+    """A SPARQL query is malformed or cannot be evaluated.
+
+    Attributes:
+        kind: one of :data:`QUERY_KINDS`; a plain QueryError (the store's own words) is ``failed``.
+    """
+
+    kind: ClassVar[str] = "failed"
+
+
+class _RefusalKind:
+    """``kind`` of a refusal by the parse policy: ``syntax`` for a text that cannot be read, else ``forbidden``."""
+
+    key: str
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return "syntax" if self.key in SYNTAX_KEYS else "forbidden"
+
+
+class PolicyError(_RefusalKind, BilingualError, QueryError, ValueError):
+    """The text is refused: it cannot be read, or it would do what a public query may not.
+
+    ``key`` names its message in :data:`api.i18n.MESSAGES` (Swedish and English); ``str()`` is English.
+
+    Attributes:
+        line: 1-based line where the parser stopped (None when the refusal has no position).
+        column: 1-based column, likewise.
+    """
+
+    def __init__(self, key: str, *, line: int | None = None, column: int | None = None, **params: object) -> None:
+        self.line, self.column = line, column
+        super().__init__(key, **params, line=line, column=column)
+
+
+class ExecutorError(BilingualError, QueryError):
+    """A public query could not be answered; ``key`` names its message in :data:`api.i18n.MESSAGES`.
+
+    Attributes:
+        retry_after: seconds after which the same query may succeed (None: no use trying again).
+    """
+
+    retry_after: int | None = None
+
+    def __init__(self, key: str, *, retry_after: int | None = None, **params: object) -> None:
+        super().__init__(key, **params)
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+
+class QueryRefusedError(_RefusalKind, ExecutorError):
+    """The parse policy refused the query (malformed, SERVICE, an update, too deep)."""
+
+    def __init__(self, key: str, *, line: int | None = None, column: int | None = None, **params: object) -> None:
+        super().__init__(key, line=line, column=column, **params)
+        self.line, self.column = line, column
+
+
+class QueryFailedError(ExecutorError):
+    """The engine refused or failed to evaluate the query (its own syntax check, a type error …)."""
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return "syntax" if self.key in SYNTAX_KEYS else "failed"
+
+
+class TooManyRowsError(ExecutorError):
+    """The answer has more rows (or triples) than the endpoint gives out in one response."""
+
+    kind = "too-many-rows"
+
+
+class QueryTimeoutError(ExecutorError):
+    """The query ran longer than the timeout and was stopped."""
+
+    kind = "timeout"
+
+
+class QueryBusyError(ExecutorError):
+    """No worker became free in time, or too many queries are waiting."""
+
+    kind = "busy"
+
+
+class ClientLimitError(QueryBusyError):
+    """This client already has as many queries in flight as one client may."""
+
+
+class WorkerFailedError(ExecutorError):
+    """The worker died: over its memory limit, or a crash; or it cannot be sandboxed."""
+
+    kind = "failed"
+
+
+# ------------------------------------------------------------------ curation: checking and submitting entries
+class CurationError(Bilingual, MhkgError):
+    """An entry was refused, or may not be submitted. ``str()`` is English; :meth:`text` gives either language."""
+
+    def __init__(self, en: str, sv: str) -> None:
+        super().__init__(en)
+        self.en, self.sv = en, sv
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` ("sv" or "en"; anything else gives Swedish, the service's default)."""
+        return self.en if lang == "en" else self.sv
+
+
+class EntryFormatError(CurationError):
+    """The entry is sent in a media type that is not read (Turtle, JSON-LD and N-Triples are)."""
+
+
+class EntryEncodingError(CurationError):
+    """The entry is not UTF-8 text."""
+
+
+class EntryRefusedError(CurationError):
+    """The entry is not of the expected form: no typed resource, not exactly one entry, other subjects, or a bad IRI."""
+
+
+class EntryNotConformingError(CurationError):
+    """The entry does not conform to the shapes. ``report`` is the SHACL report as a dict (the answer's body)."""
+
+    def __init__(self, en: str, sv: str, *, report: dict[str, object]) -> None:
+        super().__init__(en, sv)
+        self.report = report
+
+
+class EntryExistsError(CurationError):
+    """An entry with this IRI exists (as a file or in the store)."""
+
+
+class SubmissionsUnavailableError(CurationError):
+    """The service cannot write entries: it reads a remote SPARQL endpoint."""
+
+
+class TokenMissingError(CurationError):
+    """A write needs a bearer token and none was given."""
+
+
+class TokenRefusedError(CurationError):
+    """The bearer token is wrong, or writes are switched off (no token configured)."""

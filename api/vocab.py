@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 
 BASE_IRI = "https://w3id.org/mhkg/"
 ONTOLOGY_IRI = BASE_IRI + "ontology"
 VOCAB = ONTOLOGY_IRI + "#"
 ID = BASE_IRI + "id/"
+SHAPES = BASE_IRI + "shapes#"
 
 PREFIXES: dict[str, str] = {
     "mh": VOCAB,
@@ -53,21 +56,24 @@ def slug(value: str) -> str:
     return value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-_LONGEST_FIRST = sorted({**PREFIXES, "id": ID}.items(), key=lambda kv: -len(kv[1]))
+_LONGEST_FIRST = sorted({**PREFIXES, "id": ID, "shp": SHAPES}.items(), key=lambda kv: -len(kv[1]))
+_LOCAL = re.compile(r"[A-Za-z0-9_.\-/]+")
 
 
-def compact(value: str, *, extra: dict[str, str] | None = None) -> str:
+def compact(value: str) -> str:
     """An IRI as ``prefix:local`` with the project's prefixes (the longest namespace wins), else unchanged.
 
-    ``id:`` stands for the individuals' namespace; ``extra`` adds prefixes (e.g. the shapes').
+    ``id:`` stands for the individuals' namespace and ``shp:`` for the shapes'. Only a plain local part is shortened,
+    so the short form reads back as the same IRI.
 
-    >>> compact("https://w3id.org/mhkg/id/setting/home"), compact(VOCAB + "Setting"), compact("urn:x")
-    ('id:setting/home', 'mh:Setting', 'urn:x')
+    >>> compact("https://w3id.org/mhkg/id/setting/home"), compact(VOCAB + "Setting"), compact(SHAPES + "EntryShape")
+    ('id:setting/home', 'mh:Setting', 'shp:EntryShape')
+    >>> compact("urn:x"), compact(ID + "a b")
+    ('urn:x', 'https://w3id.org/mhkg/id/a b')
     """
-    pairs = _LONGEST_FIRST if not extra else sorted({**PREFIXES, "id": ID, **extra}.items(), key=lambda kv: -len(kv[1]))
-    for prefix, namespace in pairs:
-        if value.startswith(namespace) and len(value) > len(namespace):
-            return f"{prefix}:{value[len(namespace):]}"
+    for prefix, namespace in _LONGEST_FIRST:
+        if value.startswith(namespace) and _LOCAL.fullmatch(value[len(namespace) :]):
+            return f"{prefix}:{value[len(namespace) :]}"
     return value
 
 

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.catalogue import catalogue  # noqa: E402 - after the path set-up
 from api.vocab import PREFIXES  # noqa: E402
+from harness import running  # noqa: E402
 
 CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 SMALL = 'SELECT ?org ?label WHERE { ?org a mh:Committee ; rdfs:label ?label . FILTER(LANG(?label) = "sv") } ORDER BY ?label'
@@ -105,25 +106,21 @@ def health_under_load(store: Any, probes: int) -> dict[str, Any]:
     app = create_app(store)
     ready = threading.Event()
     server = build_server(app, host="127.0.0.1", port=0, ready=ready, log_level="warning")
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    ready.wait(30)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        _get(port, "/sparql?query=" + urllib.parse.quote(SMALL), "127.0.0.2")  # workers up
-        idle = [_get(port, "/health", "127.0.0.2")[1] for _ in range(probes)]
-        statuses: list[int] = []
-        path = "/sparql?query=" + urllib.parse.quote(CARTESIAN)
-        hogs = [threading.Thread(target=lambda i=i: statuses.append(_get(port, path, f"127.0.0.{10 + i}")[0])) for i in range(50)]
-        for t in hogs:
-            t.start()
-        time.sleep(2)
-        loaded = [_get(port, "/health", "127.0.0.2")[1] for _ in range(probes)]
-        for t in hogs:
-            t.join(timeout=300)
+        with running(server, start_timeout=30, stop_timeout=30) as live:
+            port = live.port
+            _get(port, "/sparql?query=" + urllib.parse.quote(SMALL), "127.0.0.2")  # workers up
+            idle = [_get(port, "/health", "127.0.0.2")[1] for _ in range(probes)]
+            statuses: list[int] = []
+            path = "/sparql?query=" + urllib.parse.quote(CARTESIAN)
+            hogs = [threading.Thread(target=lambda i=i: statuses.append(_get(port, path, f"127.0.0.{10 + i}")[0])) for i in range(50)]
+            for t in hogs:
+                t.start()
+            time.sleep(2)
+            loaded = [_get(port, "/health", "127.0.0.2")[1] for _ in range(probes)]
+            for t in hogs:
+                t.join(timeout=300)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         app.state.mhkg.close()
     return {
         "idle_median_ms": statistics.median(idle) * 1e3,

@@ -4,7 +4,7 @@
 
 Starts the real service (`python -m api.cli serve`, one uvicorn process over the embedded store, built first
 if the build is missing or stale; MHKG_BUILD_DIR picks the build folder), waits for /ready, and drives it with
-benchmarks/loadgen.py: one persistent HTTP/1.1 keep-alive connection per client on raw asyncio streams, in this
+harness/loadgen.py: one persistent HTTP/1.1 keep-alive connection per client on raw asyncio streams, in this
 process. Five measured phases of --duration / 5 each:
 
 * closed loop, 50 clients back to back (the most the service can do), on each of
@@ -38,9 +38,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(HERE))
 
-import loadgen  # noqa: E402
+from harness import loadgen, mhkg_serve  # noqa: E402 - after the path set-up
 
 TARGET_RPS = 500
 TARGET_P99_MS = 50
@@ -122,7 +121,9 @@ def run(duration: float, clients: int, rate: float, org: str, warmup: float, bui
     rows: list[dict[str, Any]] = []
     warmups: dict[str, dict[str, Any]] = {}
     started = time.perf_counter()
-    with loadgen.service(build_dir) as (host, port, proc):
+    with mhkg_serve(build_dir=build_dir) as server:
+        server.wait_ready(timeout=120)
+        host, port, proc = server.host, server.port, server.proc
         info["service_rss_mb_at_start"] = rss_mb(proc.pid)
         busy0 = loadgen.machine_busy_seconds()
         time.sleep(3)
@@ -208,7 +209,7 @@ def markdown(result: dict[str, Any]) -> str:
         "## Method",
         "",
         "* The real service, `python -m api.cli serve` (one uvicorn process, embedded in-memory store, the bundled "
-        "knowledge), on 127.0.0.1; the load generator (`benchmarks/loadgen.py`) is one asyncio process on the same "
+        "knowledge), on 127.0.0.1; the load generator (`harness/loadgen.py`) is one asyncio process on the same "
         "machine with one persistent HTTP/1.1 keep-alive connection per client, written on raw asyncio streams.",
         f"* Targets: the organisation page `{c['paths']['organisation page']}` (HTML), the measures API "
         f"`{c['paths']['measures API']}` (JSON) and the SPARQL endpoint (`GET /sparql`, SPARQL JSON results) with:",
@@ -277,8 +278,8 @@ def markdown(result: dict[str, Any]) -> str:
         "the numbers are lower, never higher, than on a quiet machine.",
         "* Why the measures API is this fast: its answers (and the organisation page's HTML) are kept per data "
         "version, so a repeated request costs no query and no serialisation; a write changes the data version and "
-        "the next answer is computed afresh (tests/test_service_api.py checks that a submission shows at once, "
-        "tests/test_load.py that it is in every answer to a request sent after it, under 50 clients). Before these "
+        "the next answer is computed afresh (tests/web/test_service_api.py checks that a submission shows at once, "
+        "tests/web/test_load.py that it is in every answer to a request sent after it, under 50 clients). Before these "
         f"caches (commit 9656f9f, same machine, 5 s closed-loop runs) the measures API did {BEFORE['measures API']} req/s, "
         f"the organisation page {BEFORE['organisation page']} req/s and the SPARQL endpoint {BEFORE['SPARQL endpoint']} req/s: "
         "every request re-ran the organisations query (≈ 5 ms) and the page re-rendered its template (≈ 3 ms); "

@@ -24,7 +24,6 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -169,25 +168,16 @@ def run_worker(name: str, *args: str, timeout: float) -> dict:
 
 
 # ------------------------------------------------------------------ server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def server_run(data: str, workdir: Path) -> dict:
     from api.catalogue import get_query
+    from harness import oxigraph_binary, oxigraph_serve, wait_until
 
-    binary = str(Path(sys.executable).parent / "oxigraph")
     location = workdir / "server-db"
     start = time.perf_counter()
-    subprocess.run([binary, "load", "--location", str(location), "--file", data], check=True, capture_output=True)
+    subprocess.run([str(oxigraph_binary()), "load", "--location", str(location), "--file", data], check=True, capture_output=True)
     load_s = time.perf_counter() - start
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}/query"
+    server = oxigraph_serve(location, read_only=True)
+    url = server.url + "/query"
     text = get_query("committee-measures").bind({"org": ORG})
     body = urllib.parse.urlencode({"query": text}).encode()
 
@@ -196,21 +186,19 @@ def server_run(data: str, workdir: Path) -> dict:
         with urllib.request.urlopen(req, timeout=600) as resp:  # noqa: S310 - local server
             return resp.read()
 
-    try:
+    def answered() -> bool:
+        try:
+            ask()
+        except OSError:
+            return False
+        return True
+
+    with server:
         start = time.perf_counter()
-        while True:
-            try:
-                ask()
-                break
-            except OSError:
-                if time.perf_counter() - start > 120:
-                    raise
-                time.sleep(0.1)
+        if not wait_until(answered, timeout=120, every=0.1):
+            raise RuntimeError("the Oxigraph server did not answer within 120 s")
         cold_ms = (time.perf_counter() - start) * 1000
         ms = median_ms(ask, 7)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     return {"server_load_s": round(load_s, 2), "server_first_query_ms": round(cold_ms, 1), "server_ms": ms}
 
 

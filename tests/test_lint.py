@@ -8,5 +8,6 @@ from pathlib import Path
 
 
 def test_ruff_passes(root: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "api", "tests", "benchmarks"], cwd=root, capture_output=True, text=True, check=False)
+    cmd = [sys.executable, "-m", "ruff", "check", "api", "harness", "tests", "benchmarks"]
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -21,6 +21,8 @@ import networkx as nx
 from api.catalogue import QueryRunner
 from api.catalogue.certainty import CertaintyScale, certainty_scale
 from api.catalogue.internal import internal
+from api.errors import InvalidParameterError, NotFoundError
+from api.i18n import t
 from api.vocab import ID, VOCAB
 
 SOCIETAL_AREAS = ID + "scheme/societal-areas"
@@ -149,8 +151,7 @@ def setting_stage_gaps(runner: QueryRunner, store: Any, *, min_certainty: str = 
         best = r.get("best_rank")
         cells[(s, st)] = (int(r["entries"].value), int(best.value) if best is not None else None)
     stages = life_course_order(stages)
-    title = "Evidens per vardagsmiljö och livsskede" if lang == "sv" else "Evidence per setting and life stage"
-    return Matrix(title, settings, stages, cells, labels(store, lang), certainty_scale(store))
+    return Matrix(t("gaps_matrix", lang), settings, stages, cells, labels(store, lang), certainty_scale(store))
 
 
 def intervention_area_matrix(store: Any, *, lang: str = "sv") -> Matrix:
@@ -159,8 +160,7 @@ def intervention_area_matrix(store: Any, *, lang: str = "sv") -> Matrix:
     areas = [r["a"].value for r in store.select(internal("top-concepts", {"scheme": SOCIETAL_AREAS}))]
     cells = {(r["iv"].value, r["area"].value): (int(r["n"].value), int(r["best"].value) if "best" in r else None) for r in rows}
     ivs = sorted({iv for iv, _ in cells}, key=lambda iv: (-sum(cells.get((iv, a), (0, None))[0] for a in areas), iv))
-    title = "Insatser × samhällsområden" if lang == "sv" else "Interventions × societal areas"
-    return Matrix(title, ivs, areas, cells, labels(store, lang), certainty_scale(store))
+    return Matrix(t("areas_matrix", lang), ivs, areas, cells, labels(store, lang), certainty_scale(store))
 
 
 def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
@@ -181,17 +181,17 @@ def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
     for i, r in enumerate(m.rows):
         for j, c in enumerate(m.columns):
             n, best = m.cells.get((r, c), (0, None))
-            text = str(n) if n else ("–" if lang == "sv" else "–")
+            text = str(n) if n else "–"
             ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if (best or 0) >= 3 else "black")
     ax.set_xticks(range(len(m.columns)), [_wrap(m.names.get(c, _slug(c)), 16) for c in m.columns], fontsize=9)
     ax.set_yticks(range(len(m.rows)), [_wrap(m.names.get(r, _slug(r)), 48) for r in m.rows], fontsize=8 if len(m.rows) > 20 else 9)
     ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
     ax.set_title(m.title, pad=12)
-    legend = [Patch(facecolor=colours[0], edgecolor="#888", label="lucka" if lang == "sv" else "gap")]
+    legend = [Patch(facecolor=colours[0], edgecolor="#888", label=t("gap", lang))]
     legend += [Patch(facecolor=colours[level.rank], edgecolor="#888", label=level.label(lang).lower()) for level in reversed(m.certainty.levels)]
     ax.legend(
         handles=legend,
-        title="Bästa tillförlitlighet" if lang == "sv" else "Best certainty",
+        title=t("best_certainty", lang),
         loc="upper left",
         bbox_to_anchor=(1.02, 1),
         fontsize=8,
@@ -228,27 +228,28 @@ def _wrap(text: str, width: int) -> str:
 
 
 # ------------------------------------------------------------------------------ collaboration network
-def collaboration_network(store: Any) -> nx.Graph:
+def collaboration_network(store: Any, *, lang: str = "sv") -> nx.Graph:
     """Organisations linked where they share responsibility for a setting and a life stage (edge weight:
-    how many such pairs); organisations with identical remits are merged into one node (``members``)."""
+    how many such pairs); organisations with identical remits are merged into one node (``members``).
+    The nodes' labels are in ``lang``."""
     remit: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for r in store.select(internal("organisation-remits")):
         remit[r["org"].value].add((r["s"].value, r["st"].value))
     groups: dict[frozenset[tuple[str, str]], list[str]] = defaultdict(list)
     for org, pairs in remit.items():
         groups[frozenset(pairs)].append(org)
-    names = labels(store, "sv")
+    names = labels(store, lang)
     g = nx.Graph()
     for pairs, members in groups.items():
         key = sorted(members)[0] if len(members) == 1 else "group:" + _slug(sorted(members)[0])
         if len(members) == 1:
             label = names.get(members[0], _slug(members[0]))
         elif all(_is_municipality(store, m) for m in members):
-            label = f"Länets {len(members)} kommuner"
+            label = t("county_municipalities", lang, count=len(members))
         else:
             settings = {s for s, _ in pairs}
-            what = names.get(next(iter(settings)), "") if len(settings) == 1 else "samma ansvar"
-            label = f"{len(members)} organisationer: {what}"
+            what = names.get(next(iter(settings)), "") if len(settings) == 1 else t("same_remit", lang)
+            label = t("merged_organisations", lang, count=len(members), what=what)
         g.add_node(key, label=label, members=sorted(members), pairs=sorted(pairs))
     keys = list(g.nodes)
     for i, a in enumerate(keys):
@@ -292,7 +293,7 @@ def network_data(store: Any, g: nx.Graph, parts: list[list[str]]) -> dict[str, A
     }
 
 
-def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path) -> tuple[list[Path], int]:
+def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path, *, lang: str = "sv") -> tuple[list[Path], int]:
     """The collaboration network, nodes coloured by community, labels placed beside the nodes; PNG and SVG.
 
     Returns:
@@ -317,11 +318,13 @@ def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path) -> tuple[
     texts = _place_labels(ax, g, pos)
     overlaps = overlapping_pairs(texts)
     handles = [
-        Line2D([0], [0], marker="o", color="w", markerfacecolor=palette[i % len(palette)], markersize=10, label=f"Grupp {i + 1} ({len(p)} noder)")
+        Line2D(
+            [0], [0], marker="o", color="w", markerfacecolor=palette[i % len(palette)], markersize=10, label=t("network_group", lang, number=i + 1, size=len(p))
+        )
         for i, p in enumerate(parts)
     ]
-    ax.legend(handles=handles, title="Samverkansgrupper (modularitet)", loc="lower left", bbox_to_anchor=(1.0, 0.0), frameon=False)
-    ax.set_title("Vilka delar ansvar för samma vardagsmiljö och livsskede?")
+    ax.legend(handles=handles, title=t("network_legend", lang), loc="lower left", bbox_to_anchor=(1.0, 0.0), frameon=False)
+    ax.set_title(t("network_picture", lang))
     ax.axis("off")
     fig.tight_layout()
     return _save_figure(fig, path_stem), overlaps
@@ -383,16 +386,7 @@ def leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
         counts = {k: int(r[k].value) for k in ("areas", "targets", "settings", "stages", "entries")}
         score = counts["areas"] + counts["targets"] + counts["settings"] + counts["stages"]
         iv = r["iv"].value
-        if lang == "sv":
-            why = (
-                f"{names.get(iv, _slug(iv))} når {counts['areas']} samhällsområden, {counts['targets']} delmål i Agenda 2030, "
-                f"{counts['settings']} vardagsmiljöer och {counts['stages']} livsskeden (poäng {score} = summan)."
-            )
-        else:
-            why = (
-                f"{names.get(iv, _slug(iv))} reaches {counts['areas']} societal areas, {counts['targets']} SDG targets, "
-                f"{counts['settings']} settings and {counts['stages']} life stages (score {score} = the sum)."
-            )
+        why = t("leverage", lang, name=names.get(iv, _slug(iv)), score=score, **counts)
         out.append({"intervention": iv, "label": names.get(iv, _slug(iv)), "score": score, **counts, "explanation": why})
     return sorted(out, key=lambda x: (-x["score"], -x["entries"], x["label"]))
 
@@ -432,30 +426,38 @@ def explain(store: Any, runner: QueryRunner, org: str, intervention: str, *, lan
         level = scale.by_rank(int(r["rank"].value))
         if level is None:
             raise ValueError(f"{r['entry'].value}: certainty rank {r['rank'].value} is not on the certainty scale")
-        if lang == "sv":
-            text = (
-                f"{names.get(org, _slug(org))} ansvarar för {names.get(nodes[2], '').lower()} för {names.get(nodes[3], '').lower()} "
-                f"({names.get(nodes[1], '')}); evidensposten {_slug(nodes[4])} visar att {names.get(intervention, '')} har gynnsam effekt där, "
-                f"med {level.label('sv').lower()} tillförlitlighet, enligt {names.get(nodes[6], _slug(nodes[6]))}."
-            )
-        else:
-            text = (
-                f"{names.get(org, _slug(org))} is responsible for {names.get(nodes[2], '')} for {names.get(nodes[3], '')} "
-                f"({names.get(nodes[1], '')}); evidence entry {_slug(nodes[4])} shows {names.get(intervention, '')} has a beneficial effect there, "
-                f"with {level.label('en').lower()} certainty, according to {names.get(nodes[6], _slug(nodes[6]))}."
-            )
+        text = t(
+            "justification_path",
+            lang,
+            organisation=names.get(org, _slug(org)),
+            setting=names.get(nodes[2], "").lower(),
+            stage=names.get(nodes[3], "").lower(),
+            responsibility=names.get(nodes[1], ""),
+            entry=_slug(nodes[4]),
+            intervention=names.get(intervention, ""),
+            certainty=level.label(lang).lower(),
+            source=names.get(nodes[6], _slug(nodes[6])),
+        )
         paths.append({"nodes": nodes, "certainty": level.code, "text": text})
     return paths
 
 
-def draw_explanation(paths: list[dict[str, Any]], names: dict[str, str], path_stem: Path) -> list[Path]:
-    """A small left-to-right diagram of the justification paths; PNG and SVG."""
+def draw_explanation(paths: list[dict[str, Any]], names: dict[str, str], path_stem: Path, *, lang: str = "sv") -> list[Path]:
+    """A small left-to-right diagram of the justification paths, its column headings in ``lang``; PNG and SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    columns = ["Organisation", "Ansvar", "Vardagsmiljö", "Livsskede", "Evidenspost", "Insats", "Källa"]
+    columns = [
+        t("path_organisation", lang),
+        t("path_responsibility", lang),
+        t("path_setting", lang),
+        t("path_life_stage", lang),
+        t("path_entry", lang),
+        t("path_intervention", lang),
+        t("path_source", lang),
+    ]
     g = nx.DiGraph()
     for p in paths:
         for i, n in enumerate(p["nodes"]):
@@ -508,6 +510,21 @@ def indicator_coverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------ writing everything
+def check_arguments(kind: str, *, org: str | None = None, intervention: str | None = None) -> None:
+    """Refuse what ``mhkg analyze KIND`` cannot run without (before any store is opened).
+
+    Raises:
+        InvalidParameterError: ``explain`` without both an organisation and an intervention.
+
+    >>> check_arguments("explain", org="https://w3id.org/mhkg/id/organisation/trafiknamnden")
+    Traceback (most recent call last):
+    ...
+    api.errors.InvalidParameterError: explain needs --org and --intervention
+    """
+    if kind == "explain" and (not org or not intervention):
+        raise InvalidParameterError("explain_needs")
+
+
 def write_all(
     kind: str,
     store: Any,
@@ -554,11 +571,11 @@ def write_all(
         save("leverage-interventions.json", json.dumps(leverage(store, lang=lang), indent=2, ensure_ascii=False))
         save("leverage-sources.json", json.dumps(source_leverage(store, lang=lang), indent=2, ensure_ascii=False))
     elif kind == "explain":
-        if not org or not intervention:
-            raise ValueError("explain needs --org and --intervention")
+        check_arguments(kind, org=org, intervention=intervention)
+        assert org and intervention  # checked just above (for the type checker)
         paths = explain(store, runner, org, intervention, lang=lang)
         if not paths:
-            raise ValueError(f"{intervention} is not among the measures of {org}")
+            raise NotFoundError("measure", intervention, key="not_a_measure", org=org)
         save("explanation.json", json.dumps(paths, indent=2, ensure_ascii=False))
         save("explanation.txt", "\n".join(p["text"] for p in paths) + "\n")
         written += draw_explanation(paths, labels(store, lang), out / "explanation")

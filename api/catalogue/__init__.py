@@ -2,11 +2,13 @@
 
 Parameters follow grlc's naming: ``?_name_iri`` is required, ``?__name_iri`` optional (also
 ``_integer``, ``_string``, ``_date``, ``_decimal`` and ``_language``, a language tag such as ``sv``).
-Values are turned into RDF terms (IRIs are validated, literals escaped by pyoxigraph) and bound
-with a ``VALUES`` block at the start of every ``WHERE`` group, so the same text runs unchanged on
-the embedded store and on any SPARQL 1.1 server; the user's text never becomes query syntax. An
-IRI parameter documented with ``multiple: true`` takes several IRIs, bound as the rows of its own
-``VALUES ?x { <a> <b> }``.
+Every parameter is declared in the header's ``params`` with its ``type`` (and ``required: true``
+when it is), and the declaration must agree with the variable: :func:`parse_query_file` refuses a
+file where they differ. Values are turned into RDF terms (IRIs are validated, literals escaped by
+pyoxigraph) and bound with a ``VALUES`` block at the start of every ``WHERE`` group, so the same
+text runs unchanged on the embedded store and on any SPARQL 1.1 server; the user's text never
+becomes query syntax. An IRI parameter declared with ``multiple: true`` takes several IRIs, bound
+as the rows of its own ``VALUES ?x { <a> <b> }``.
 
 The package's own queries (``queries/internal/``) are bound by the same binder:
 see :mod:`api.catalogue.internal`.
@@ -47,6 +49,7 @@ class Parameter:
     enum: tuple[str, ...] = ()
     prefix: str = ""
     default: str | None = None
+    example: str | None = None
 
     @property
     def variable(self) -> str:
@@ -100,6 +103,7 @@ class Parameter:
             "enum": list(self.enum),
             "prefix": self.prefix,
             "default": self.default,
+            "example": self.example,
         }
 
 
@@ -188,7 +192,12 @@ class CatalogueQuery:
 
 
 def parse_query_file(path: Path) -> CatalogueQuery:
-    """Read a ``.rq`` file with its ``#+`` YAML header."""
+    """Read a ``.rq`` file with its ``#+`` YAML header.
+
+    Raises:
+        ValueError: the header is not YAML, or its ``params`` disagree with the query's variables
+            (see :func:`declared_parameters`); the message names the file and each parameter.
+    """
     raw = path.read_text(encoding="utf-8")
     header = "\n".join(line[2:].removeprefix(" ") for line in raw.splitlines() if line.startswith("#+"))
     try:
@@ -196,28 +205,6 @@ def parse_query_file(path: Path) -> CatalogueQuery:
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: the #+ header is not valid YAML: {exc}") from exc
     text = "\n".join(line for line in raw.splitlines() if not line.startswith("#+")).strip() + "\n"
-    declared = meta.get("params") or {}
-    params = []
-    seen = set()
-    for prefix_, name, type_ in VAR.findall(text):
-        if name in seen:
-            continue
-        seen.add(name)
-        spec = declared.get(name) or {}
-        params.append(
-            Parameter(
-                name=name,
-                type=type_,
-                required=prefix_ == "_",
-                description=str(spec.get("description", "")),
-                enum=tuple(str(e) for e in spec.get("enum", []) or []),
-                prefix=str(spec.get("prefix", "")),
-                default=None if spec.get("default") is None else str(spec["default"]),
-            )
-        )
-    undeclared = set(declared) - seen
-    if undeclared:
-        raise ValueError(f"{path.name}: parameters documented but not used: {', '.join(sorted(undeclared))}")
     return CatalogueQuery(
         name=path.stem,
         path=path,
@@ -225,10 +212,129 @@ def parse_query_file(path: Path) -> CatalogueQuery:
         summary_sv=str(meta.get("summary_sv", "")),
         description=str(meta.get("description", "")),
         tags=tuple(meta.get("tags") or ()),
-        parameters=tuple(params),
+        parameters=declared_parameters(path, meta.get("params"), text),
         text=text,
         metadata=meta,
     )
+
+
+def declared_parameters(path: Path, declared: Any, text: str) -> tuple[Parameter, ...]:
+    """The parameters of a query, in the order its text first uses them, checked against the header's ``params``.
+
+    The variable is the contract (``?_org_iri``: ``org``, an IRI, required; ``?__years_integer``:
+    ``years``, an integer, optional) and the declaration must say the same. Refused, each with the
+    parameter's name: a variable with no declaration; a declaration no variable uses; a declaration
+    without a ``type``, or with another type than the variable's; ``required`` other than the
+    variable's ``_``/``__`` (a declaration without ``required`` is optional); one name written as two
+    variables; ``enum``/``prefix``/``multiple`` on a parameter that is not an IRI; a ``default`` on a
+    required parameter; a ``default`` or ``example`` the parameter itself would refuse (each IRI of a
+    list example, for a parameter declared with ``multiple: true``); a list as default, or as example
+    without ``multiple``.
+
+    Args:
+        path: the file (named in the messages).
+        declared: the header's ``params`` (None when it has none).
+        text: the query text.
+
+    Raises:
+        ValueError: every disagreement found, one per line, after the file's name.
+
+    >>> declared_parameters(Path("q.rq"), {"years": {"type": "integer", "required": True}}, "SELECT * WHERE { BIND(?_years_integer AS ?y) }")[0].variable
+    '_years_integer'
+    >>> declared_parameters(Path("q.rq"), {"years": {"type": "string"}}, "SELECT * WHERE { BIND(?__years_integer AS ?y) }")
+    Traceback (most recent call last):
+    ...
+    ValueError: q.rq: the #+ params do not fit the query:
+      parameter 'years': declared type 'string', but the query's ?__years_integer makes it 'integer'
+    """
+    where = path.name if path.parent.name in ("", ".") else f"{path.parent.name}/{path.name}"
+    if declared is None:
+        declared = {}
+    if not isinstance(declared, dict):
+        raise ValueError(f"{where}: #+ params must map each parameter's name to its declaration, not {type(declared).__name__}")
+    used: dict[str, list[tuple[str, bool, str]]] = {}  # name -> its variables (as written, required, type), first use first
+    for m in VAR.finditer(text):
+        form = (m.group(0)[1:], m.group(1) == "_", m.group(3))
+        if form not in used.setdefault(m.group(2), []):
+            used[m.group(2)].append(form)
+    problems: list[str] = []
+    params: list[Parameter] = []
+    for name, forms in used.items():
+        variable, required, type_ = forms[0]
+        if len(forms) > 1:
+            problems.append(f"parameter {name!r}: the query writes it as {' and '.join('?' + f[0] for f in forms)}; use one variable")
+            continue
+        if name not in declared:
+            needs = "its type, and required: true" if required else "its type"
+            problems.append(f"parameter {name!r}: the query's ?{variable} is not declared in #+ params (declare {needs})")
+            continue
+        spec = declared[name] if declared[name] is not None else {}
+        if not isinstance(spec, dict):
+            problems.append(f"parameter {name!r}: its declaration must be a mapping (type, required, description …), not {spec!r}")
+            continue
+        found = _declaration_problems(name, spec, variable=variable, required=required, type_=type_)
+        if found:
+            problems += found
+            continue
+        p = Parameter(
+            name=name,
+            type=type_,
+            required=required,
+            description=str(spec.get("description", "")),
+            enum=tuple(str(e) for e in spec.get("enum") or ()),
+            prefix=str(spec.get("prefix", "")),
+            default=None if spec.get("default") is None else str(spec["default"]),
+            example=None if spec.get("example") is None else str(_first(spec["example"])),
+        )
+        for key in ("default", "example"):
+            given = spec.get(key)
+            for value in given if isinstance(given, list) and spec.get("multiple") else [getattr(p, key)]:
+                if value is not None:
+                    try:
+                        p.term(str(value))
+                    except ParameterError as exc:
+                        problems.append(f"parameter {name!r}: the {key} {value!r} is refused by the parameter itself ({exc})")
+        params.append(p)
+    for name in declared:
+        if name not in used:
+            problems.append(f"parameter {name!r}: declared in #+ params, but the query has no ?_{name}_<type> or ?__{name}_<type> variable")
+    if problems:
+        raise ValueError(f"{where}: the #+ params do not fit the query:\n" + "\n".join("  " + p for p in problems))
+    return tuple(params)
+
+
+def _declaration_problems(name: str, spec: dict[str, Any], *, variable: str, required: bool, type_: str) -> list[str]:
+    """What in one parameter's declaration contradicts its variable ``?variable``."""
+    problems = []
+    declared_type = spec.get("type")
+    if declared_type is None:
+        problems.append(f"parameter {name!r}: the declaration gives no type; the query's ?{variable} makes it {type_!r}")
+    elif declared_type != type_:
+        problems.append(f"parameter {name!r}: declared type {declared_type!r}, but the query's ?{variable} makes it {type_!r}")
+    declared_required = spec.get("required", False)
+    if not isinstance(declared_required, bool):
+        problems.append(f"parameter {name!r}: required must be true or false, not {declared_required!r}")
+    elif declared_required != required:
+        said, made = ("required", "optional") if declared_required else ("optional", "required")
+        fix = f"?{variable[1:]}" if declared_required else f"?_{variable}"
+        problems.append(f"parameter {name!r}: declared {said}, but the query's ?{variable} makes it {made} (write {fix}, or change the declaration)")
+    for key in ("enum", "prefix", "multiple"):
+        if spec.get(key) and type_ != "iri":
+            problems.append(f"parameter {name!r}: {key} applies to IRI parameters only, and ?{variable} is {type_!r}")
+    if spec.get("enum") is not None and not isinstance(spec["enum"], list):
+        problems.append(f"parameter {name!r}: enum must be a list of names, not {spec['enum']!r}")
+    if required and spec.get("default") is not None:
+        problems.append(f"parameter {name!r}: a required parameter has no default (drop default, or make ?{variable} optional)")
+    if isinstance(spec.get("default"), list):
+        problems.append(f"parameter {name!r}: a default is one value, not a list")
+    if isinstance(spec.get("example"), list) and not spec.get("multiple"):
+        problems.append(f"parameter {name!r}: a list as example needs multiple: true")
+    return problems
+
+
+def _first(value: Any) -> Any:
+    """A declaration's example, or the first of a list of them (``multiple: true``)."""
+    return value[0] if isinstance(value, list) and value else value
 
 
 @cache

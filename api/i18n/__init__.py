@@ -1,6 +1,24 @@
-"""Interface texts in Swedish (default) and English."""
+"""The interface's text in Swedish (the default) and English: one catalogue for pages, pictures and messages.
+
+Every text has a key and a pair (Swedish, English); ``{name}`` marks a value filled in by :func:`t`.
+
+- :data:`TEXTS`: the pages' and the analysis pictures' labels, headings and sentences.
+- :data:`KINDS`: the names of the kinds of organisation. (The GRADE certainty levels are named in the graph's
+  certainty scheme, read by :func:`api.catalogue.certainty.certainty_scale`.)
+- :data:`MESSAGES`: the public endpoint's refusals and failures (:func:`message`, :class:`Bilingual`).
+
+Values that come from the graph in both languages are *language maps* (``{"sv": …, "en": …}``);
+:func:`pick` takes the page's language from one. Templates use these through ``t`` and ``pick`` only
+(``api/web/render.py``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGUAGES = ("sv", "en")
+DEFAULT_LANGUAGE = "sv"
 
 TEXTS: dict[str, tuple[str, str]] = {
     "site": ("Kunskapsgraf för psykisk hälsa", "Mental Health Knowledge Graph"),
@@ -37,11 +55,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role": ("Roll", "Role"),
     "settings": ("Vardagsmiljöer", "Settings"),
     "life_stages": ("Livsskeden", "Life stages"),
-    "levels": ("Arbetsnivåer", "Levels of action"),
     "evidence": ("Evidens", "Evidence"),
     "outcome": ("Utfall", "Outcome"),
     "effect": ("Effekt", "Effect"),
-    "design": ("Studiedesign", "Study design"),
     "status": ("Status", "Status"),
     "statement": ("Vad evidensen säger", "What the evidence says"),
     "definition": ("Beskrivning", "Description"),
@@ -85,8 +101,98 @@ TEXTS: dict[str, tuple[str, str]] = {
     "concepts": ("Begrepp", "Concepts"),
     "other_formats": ("Andra format", "Other formats"),
     "not_found": ("Hittades inte", "Not found"),
-    "reference": ("Referens", "Reference"),
-    "printed": ("Utskrivet", "Printed"),
+    # every page: the frame around it
+    "skip_to_content": ("Hoppa till innehållet", "Skip to content"),
+    "main_menu": ("Huvudmeny", "Main menu"),
+    "nav_network": ("Samverkan", "Collaboration"),
+    "footer": (
+        "Kunskap under CC BY 4.0. Källor: Region Stockholm, Huddinge kommun, UN SDG KOS, BCIO.",
+        "Knowledge under CC BY 4.0. Sources: Region Stockholm, Huddinge municipality, UN SDG KOS, BCIO.",
+    ),
+    # an organisation's page and its briefing
+    "why": ("Varför? Visa vägen genom grafen", "Why? Show the path through the graph"),
+    "paths_diagram": ("Diagram över vägarna (SVG)", "Diagram of the paths (SVG)"),
+    "briefing_intro": (
+        "Evidensbaserade insatser inom ert ansvar, enligt Region Stockholms strategi för psykisk hälsa.",
+        "Evidence-backed measures within your remit, under Region Stockholm's mental-health strategy.",
+    ),
+    "measure": ("Insats", "Measure"),
+    # the strategy
+    "costs": ("Kostnader för psykisk ohälsa", "Costs of mental ill-health"),
+    "billions_sek": ("{amount} miljarder kronor", "{amount} billion SEK"),
+    "indicators_title": ("Indikatorer för uppföljning", "Follow-up indicators"),
+    "indicators": ("Indikatorer", "Indicators"),
+    "producer": ("Producent", "Producer"),
+    "none_yet": ("saknas", "none"),
+    # the collaboration network
+    "network_title": ("Vem delar ansvar med vem?", "Who shares responsibility with whom?"),
+    "network_intro": (
+        "Organisationer är länkade när de ansvarar för samma vardagsmiljö och livsskede. Grupperna är funna med "
+        "modularitetsoptimering (networkx). Organisationer med exakt samma ansvar är sammanslagna.",
+        "Organisations are linked when they are responsible for the same setting and life stage. Groups were found by "
+        "modularity optimisation (networkx). Organisations with exactly the same remit are merged.",
+    ),
+    "network_alt": ("Nätverk av organisationer som delar ansvar", "Network of organisations sharing responsibility"),
+    "network_caption": ("Samverkansnätverket", "The collaboration network"),
+    "groups": ("Grupper", "Groups"),
+    "partners_title": ("Kommunernas samverkanspartner i regionen", "The municipalities' partners in the region"),
+    "municipality": ("Kommun", "Municipality"),
+    "partner_bodies": ("Nämnder, bolag och förvaltningar", "Committees, companies and administrations"),
+    # the query page, the curation page and a resource's page
+    "catalogue_examples": ("Exempel ur katalogen", "Examples from the catalogue"),
+    "shape": ("Form", "Shape"),
+    "concept": ("Begrepp", "Concept"),
+    # the ontology's and the shapes' documentation
+    "ontology_title": ("Ontologi: kunskapsgraf för psykisk hälsa", "Ontology: Mental Health Knowledge Graph"),
+    "shapes_title": ("Former (SHACL)", "Shapes (SHACL)"),
+    "object_properties": ("Objektegenskaper", "Object properties"),
+    "datatype_properties": ("Datatypsegenskaper", "Datatype properties"),
+    "annotation_properties": ("Annoteringsegenskaper", "Annotation properties"),
+    "term": ("Term", "Term"),
+    "label": ("Etikett", "Label"),
+    "parent_range": ("Överordnad / omfång", "Parent / range"),
+    # the analysis: gap maps, the network picture, leverage points and justification paths
+    "gaps_matrix": ("Evidens per vardagsmiljö och livsskede", "Evidence per setting and life stage"),
+    "areas_matrix": ("Insatser × samhällsområden", "Interventions × societal areas"),
+    "best_certainty": ("Bästa tillförlitlighet", "Best certainty"),
+    "network_picture": ("Vilka delar ansvar för samma vardagsmiljö och livsskede?", "Who shares responsibility for the same setting and life stage?"),
+    "network_legend": ("Samverkansgrupper (modularitet)", "Collaboration groups (modularity)"),
+    "network_group": ("Grupp {number} ({size} noder)", "Group {number} ({size} nodes)"),
+    "county_municipalities": ("Länets {count} kommuner", "The county's {count} municipalities"),
+    "merged_organisations": ("{count} organisationer: {what}", "{count} organisations: {what}"),
+    "same_remit": ("samma ansvar", "the same remit"),
+    "leverage": (
+        "{name} når {areas} samhällsområden, {targets} delmål i Agenda 2030, {settings} vardagsmiljöer och {stages} livsskeden (poäng {score} = summan).",
+        "{name} reaches {areas} societal areas, {targets} SDG targets, {settings} settings and {stages} life stages (score {score} = the sum).",
+    ),
+    "justification_path": (
+        "{organisation} ansvarar för {setting} för {stage} ({responsibility}); evidensposten {entry} visar att {intervention} "
+        "har gynnsam effekt där, med {certainty} tillförlitlighet, enligt {source}.",
+        "{organisation} is responsible for {setting} for {stage} ({responsibility}); evidence entry {entry} shows {intervention} "
+        "has a beneficial effect there, with {certainty} certainty, according to {source}.",
+    ),
+    "path_organisation": ("Organisation", "Organisation"),
+    "path_responsibility": ("Ansvar", "Responsibility"),
+    "path_setting": ("Vardagsmiljö", "Setting"),
+    "path_life_stage": ("Livsskede", "Life stage"),
+    "path_entry": ("Evidenspost", "Evidence entry"),
+    "path_intervention": ("Insats", "Intervention"),
+    "path_source": ("Källa", "Source"),
+}
+# Kinds of organisation (classes of the ontology, by local name), in the order the start page lists them.
+KINDS = {
+    "Region": ("Region", "Region"),
+    "Assembly": ("Fullmäktige", "Assembly"),
+    "ExecutiveBoard": ("Styrelse", "Executive board"),
+    "Committee": ("Nämnd", "Committee"),
+    "Administration": ("Förvaltning", "Administration"),
+    "Company": ("Bolag", "Company"),
+    "Municipality": ("Kommun", "Municipality"),
+    "MunicipalFederation": ("Kommunalförbund", "Municipal federation"),
+    "CivilSocietyOrganisation": ("Civilsamhälle", "Civil society"),
+    "InterestOrganisation": ("Intresseorganisation", "Association"),
+    "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"),
+    "PoliticalBody": ("Politiskt organ", "Political body"),
 }
 KIND_ORDER = [
     "Region",
@@ -104,9 +210,66 @@ KIND_ORDER = [
 ]
 
 
-def t(key: str, lang: str) -> str:
-    sv, en = TEXTS[key]
-    return en if lang == "en" else sv
+def _index(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def t(key: str, lang: str, **params: object) -> str:
+    """The text of :data:`TEXTS` ``key`` in ``lang`` ("sv" or "en"; anything else is Swedish), its ``{…}`` filled from ``params``.
+
+    >>> t("billions_sek", "sv", amount="1,5"), t("billions_sek", "en", amount="1.5")
+    ('1,5 miljarder kronor', '1.5 billion SEK')
+    """
+    return TEXTS[key][_index(lang)].format(**params)
+
+
+def text_map(key: str, **params: object) -> dict[str, str]:
+    """The text of ``key`` as a language map, for values chosen before the page's language is known.
+
+    >>> text_map("classes")
+    {'sv': 'Klasser', 'en': 'Classes'}
+    """
+    return {lang: t(key, lang, **params) for lang in LANGUAGES}
+
+
+def as_map(pair: tuple[str, str]) -> dict[str, str]:
+    """A (Swedish, English) pair of :data:`KINDS` as a language map."""
+    return dict(zip(LANGUAGES, pair, strict=True))
+
+
+def pick(value: Mapping[str, Any] | str | None, lang: str) -> Any:
+    """The value of a language map in ``lang``; where it has none, English, Swedish, then the untagged one (key ``""``).
+
+    A plain string is language-neutral and comes back as it is; None (no value) gives "".
+
+    >>> pick({"sv": "Barn", "en": "Children"}, "en"), pick({"sv": "Barn", "en": None}, "en"), pick({"": "x"}, "sv")
+    ('Children', 'Barn', 'x')
+    >>> pick({"sv": [], "en": ["only English"]}, "sv"), pick("ISO 3166", "en"), pick(None, "sv")
+    ([], 'ISO 3166', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    for code in (lang, "en", "sv", ""):
+        if value.get(code) is not None:
+            return value[code]
+    return ""
+
+
+def number(value: float, lang: str, *, decimals: int = 2) -> str:
+    """A number as the language writes it: decimal comma and a no-break space between thousands in Swedish,
+    decimal point and thousands commas in English; at most ``decimals`` decimals, no trailing zeros.
+
+    >>> number(1234.5, "sv"), number(1234.5, "en"), number(60.0, "sv"), number(2.25, "sv"), number(1e6, "en")
+    ('1\\xa0234,5', '1,234.5', '60', '2,25', '1,000,000')
+    """
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if lang == "en":
+        return text
+    return text.translate(str.maketrans(",.", "\u00a0,"))
 
 
 # The public endpoint's refusals and failures (parse policy, query workers): Swedish, English. ``{where}`` is
@@ -180,6 +343,76 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "engine_syntax": ("Frågan är felaktigt formulerad: {detail}", "Malformed query: {detail}"),
     "engine_failed": ("Frågan kunde inte utvärderas: {detail}", "Query evaluation failed: {detail}"),
+    # The error hierarchy (api.errors) and the error page (api.web.errors): what is missing, refused or failed.
+    "not_found": ("{what} ”{name}” finns inte.", "No {what} {name!r}"),
+    "not_found_iri": ("{what} ”{name}” finns inte: det är ingen giltig IRI.", "No {what} {name!r}: not a valid IRI"),
+    "not_a_measure": (
+        "Insatsen ”{name}” är inte en av de rekommenderade insatserna för organisationen ”{org}”.",
+        "{name} is not among the measures of {org}",
+    ),
+    "what_organisation": ("Organisationen", "organisation"),
+    "what_intervention": ("Insatsen", "intervention"),
+    "what_evidence": ("Evidensposten", "evidence entry"),
+    "what_source": ("Källan", "source"),
+    "what_scheme": ("Begreppsschemat", "concept scheme"),
+    "what_resource": ("Resursen", "resource"),
+    "what_query": ("Katalogfrågan", "catalogue query"),
+    "what_page": ("Sidan", "page"),
+    "what_measure": ("Insatsen", "measure"),
+    "not_acceptable": (
+        "Inget av de format som finns här godtas enligt begärans Accept-huvud: {offered}.",
+        "Not acceptable: {offered}",
+    ),
+    "one_of": ("Parametern {name} ska ha ett av värdena {choices}.", "{name} must be one of {choices}"),
+    "explain_needs": ("Analysen explain behöver både --org och --intervention.", "explain needs --org and --intervention"),
+    "entry_exists": ("Posten {iri} finns redan.", "The entry {iri} already exists."),
+    "needs_embedded_store": (
+        "Poster kan bara skickas in när tjänsten har sin egen databas; den här tjänsten läser från en annan SPARQL-server.",
+        "Submissions need the embedded store; this service reads a remote endpoint.",
+    ),
+    "entry_format": ("Skicka posten som {formats}.", "Send the entry as {formats}"),
+    "not_utf8": ("Innehållet är inte text i UTF-8.", "The body is not UTF-8 text"),
+    "no_typed_resource": ("Posten anger ingen resurs med typ (rdf:type).", "The entry declares no typed resource (rdf:type)."),
+    "not_one_entry": ("Skicka exakt en mh:EvidenceEntry.", "Submit exactly one mh:EvidenceEntry."),
+    "entry_only": (
+        "En postfil beskriver bara själva posten. Lägg till källor och insatser som egna filer.",
+        "An entry file describes only the entry itself; add sources and interventions as their own files.",
+    ),
+    "entry_slug": (
+        "Postens IRI ska vara {base}evidence/<namn>, med ett namn i gemener.",
+        "The entry's IRI must be {base}evidence/<slug> with a lowercase slug.",
+    ),
+    "writes_off": (
+        "Det går inte att skicka in eller ändra data här: ingen skrivnyckel är inställd (MHKG_WRITE_TOKEN).",
+        "Submissions are disabled: no write token is configured (MHKG_WRITE_TOKEN).",
+    ),
+    "token_required": ("En skrivnyckel (bearer token) krävs.", "A bearer token is required."),
+    "token_invalid": ("Skrivnyckeln gäller inte för att skicka in eller ändra data.", "The token is not valid for submissions."),
+    "internal_error": (
+        "Ett oväntat fel uppstod i tjänsten. Försök igen senare.",
+        "An unexpected error occurred in the service; try again later.",
+    ),
+    "invalid_request": (
+        "En eller flera uppgifter i begäran saknas eller har fel värde: {problems}",
+        "The request has missing or invalid values: {problems}",
+    ),
+    "error_status": ("Felkod {status}", "Error {status}"),
+    "error_home": ("Gå till startsidan", "Go to the home page"),
+    "status_400": ("Begäran kunde inte läsas", "Bad request"),
+    "status_401": ("Skrivnyckel krävs", "Authentication required"),
+    "status_403": ("Åtkomst nekad", "Forbidden"),
+    "status_404": ("Sidan finns inte", "Not found"),
+    "status_405": ("Metoden stöds inte här", "Method not allowed"),
+    "status_406": ("Formatet kan inte lämnas", "Not acceptable"),
+    "status_409": ("Uppgifterna krockar med det som redan finns", "Conflict"),
+    "status_413": ("Innehållet är för stort", "Content too large"),
+    "status_415": ("Formatet stöds inte", "Unsupported media type"),
+    "status_422": ("Uppgifterna kunde inte godtas", "Invalid request"),
+    "status_429": ("För många frågor på en gång", "Too many requests"),
+    "status_500": ("Ett fel uppstod i tjänsten", "Internal error"),
+    "status_502": ("En annan server svarade inte", "Bad gateway"),
+    "status_503": ("Tjänsten kan inte svara just nu", "Service unavailable"),
+    "status_other": ("Något gick fel", "Something went wrong"),
 }
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -21,6 +19,7 @@ import pyoxigraph as ox
 from api import __version__
 from api.catalogue import catalogue_triples
 from api.catalogue.internal import internal
+from api.files import write_atomically
 from api.knowledge.loader import knowledge_files, parse_file
 from api.knowledge.reasoning import reason
 from api.settings import Settings, build_dir, current, project_root
@@ -114,20 +113,6 @@ def materialise(store: EmbeddedStore) -> None:
         store.update(internal(name))
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_release(triples: list[ox.Triple], out: Path, stem: str) -> list[str]:
     written = []
     ordered = sorted(triples, key=str)
@@ -135,7 +120,7 @@ def _write_release(triples: list[ox.Triple], out: Path, stem: str) -> list[str]:
         prefixes = PREFIXES if fmt != ox.RdfFormat.N_TRIPLES else None
         data = ox.serialize(ordered, format=fmt, prefixes=prefixes) if prefixes else ox.serialize(ordered, format=fmt)
         path = out / f"{stem}.{suffix}"
-        _atomic_write(path, data)
+        write_atomically(path, data, overwrite=True)
         written.append(str(path))
     return written
 
@@ -227,7 +212,7 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
         outputs += _write_release(asserted, out, "mhkg")
         outputs += _write_release(store.triples(), out, "mhkg-inferred")
         void = void_description(store, asserted=len(asserted), files=outputs)
-        _atomic_write(out / "void.ttl", ox.serialize(void, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+        write_atomically(out / "void.ttl", ox.serialize(void, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES), overwrite=True)
         outputs.append(str(out / "void.ttl"))
         store.set_base_version(content_version(out / "mhkg-inferred.nt"))
         progress(f"wrote {len(outputs)} files to {out}")
@@ -243,7 +228,7 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
         explanation=result.explanation,
     )
     if write:
-        _atomic_write(out / "build-report.json", report.to_json().encode())
+        write_atomically(out / "build-report.json", report.to_json().encode(), overwrite=True)
     return report, store
 
 

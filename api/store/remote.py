@@ -7,13 +7,12 @@ so results can be compared and serialised alike.
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyoxigraph as ox
 
 from api.catalogue.internal import internal
@@ -24,7 +23,7 @@ from .protocol import VERSION_NODE, VERSION_PRED, Term
 
 
 class RemoteStore:
-    """A SPARQL 1.1 endpoint: queries through SPARQLWrapper, loading through the Graph Store Protocol.
+    """A SPARQL 1.1 endpoint over HTTP (httpx): queries by the SPARQL 1.1 Protocol, loading by the Graph Store Protocol.
 
     Args:
         endpoint: the query endpoint, e.g. ``http://localhost:7878/query`` (Oxigraph) or
@@ -45,41 +44,41 @@ class RemoteStore:
         self.store_endpoint = store_endpoint or f"{base}/{'data' if fuseki else 'store'}"
         self.timeout = timeout
 
-    def _wrapper(self, sparql: str, fmt: str = "json") -> Any:
-        from SPARQLWrapper import POST, SPARQLWrapper  # imported here: only remote use needs it
-
-        sw = SPARQLWrapper(self.endpoint)
-        sw.setMethod(POST)
-        sw.setTimeout(int(self.timeout))
-        sw.setReturnFormat(fmt)
-        sw.setQuery(_with_prefixes(sparql))
-        return sw
-
-    def _run(self, sparql: str, fmt: str = "json") -> Any:
-        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
-
+    def _post(self, url: str, *, content: bytes, content_type: str, accept: str, method: str = "POST") -> httpx.Response:
         try:
-            return self._wrapper(sparql, fmt).query()
-        except QueryBadFormed as exc:
-            raise QueryError(str(exc)) from exc
-        except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
-            raise StoreError(f"{self.endpoint}: {exc}") from exc
+            response = httpx.request(method, url, content=content, headers={"Content-Type": content_type, "Accept": accept}, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"{url}: {exc}") from exc
+        if response.status_code == 400:
+            raise QueryError(f"{url}: {response.text.strip()[:2000]}")
+        if response.is_error:
+            raise StoreError(f"{url}: HTTP {response.status_code}: {response.text.strip()[:500]}")
+        return response
+
+    def _query(self, sparql: str, accept: str) -> httpx.Response:
+        """POST the query directly (SPARQL 1.1 Protocol §2.1.3), the project's prefixes declared."""
+        return self._post(self.endpoint, content=_with_prefixes(sparql).encode(), content_type="application/sparql-query", accept=accept)
+
+    def _json(self, sparql: str) -> dict[str, Any]:
+        response = self._query(sparql, "application/sparql-results+json")
+        try:
+            return json.loads(response.content)
+        except ValueError as exc:
+            raise StoreError(f"{self.endpoint}: the answer is not SPARQL results JSON ({exc})") from exc
 
     def select(self, sparql: str) -> list[dict[str, Term]]:
-        data = self._run(sparql).convert()
+        data = self._json(sparql)
         return [{k: _term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
 
     def ask(self, sparql: str) -> bool:
-        return bool(self._run(sparql).convert()["boolean"])
+        return bool(self._json(sparql)["boolean"])
 
     def construct(self, sparql: str) -> list[ox.Triple]:
-        from SPARQLWrapper import N3  # N-Triples via the N3 family: Oxigraph and Fuseki honour it
-
-        body = self._run(sparql, N3).response.read()
+        body = self._query(sparql, "application/n-triples").content
         return [q.triple for q in ox.parse(input=body, format=ox.RdfFormat.N_TRIPLES)] if body.strip() else []
 
     def results_json(self, sparql: str) -> bytes:
-        return json.dumps(self._run(sparql).convert()).encode()
+        return json.dumps(self._json(sparql)).encode()
 
     def count(self) -> int:
         return int(self.select(internal("triple-count"))[0]["n"].value)
@@ -90,12 +89,7 @@ class RemoteStore:
 
     def _gsp(self, method: str, data: bytes) -> None:
         url = self.store_endpoint + ("&" if "?" in self.store_endpoint else "?") + "default"
-        req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/n-triples"})  # noqa: S310
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - URL is the configured store
-                resp.read()
-        except (urllib.error.URLError, OSError) as exc:
-            raise StoreError(f"{url}: {exc}") from exc
+        self._post(url, content=data, content_type="application/n-triples", accept="*/*", method=method)
 
     def add_triples(self, triples: Iterable[ox.Triple]) -> None:
         """POST the triples to the default graph in one request (one transaction on the server)."""

@@ -27,7 +27,7 @@ from api.catalogue.internal import internal, text_query
 from api.knowledge.loader import knowledge_files, parse_file
 from api.settings import project_root
 from api.store import EmbeddedStore
-from api.vocab import ID, PREFIXES
+from api.vocab import compact
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -106,17 +106,9 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-_COMPACT = sorted({**PREFIXES, "shp": "https://w3id.org/mhkg/shapes#", "id": ID}.items(), key=lambda kv: -len(kv[1]))
-
-
 def _short(iri: str | None) -> str:
     """Compact an IRI with the project's prefixes (``mh:certainty``, ``shp:EvidenceEntryShape``)."""
-    if iri is None:
-        return ""
-    for prefix, ns in _COMPACT:
-        if iri.startswith(ns) and re.fullmatch(r"[A-Za-z0-9_.\-/]*", iri[len(ns) :]):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
+    return "" if iri is None else compact(iri)
 
 
 def shape_files(root: Path | None = None) -> list[Path]:

@@ -9,16 +9,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from api import __version__
+from api.curation import remove_temporaries
 from api.errors import MhkgError
 from api.knowledge.build import current_store
 from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore, open_remote
-from api.web import caching
-from api.web.deps import ServiceState
-from api.web.middleware import AccessLogMiddleware, BodyLimitMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
+from api.web import caching, errors
+from api.web.middleware import AccessLogMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
 from api.web.routers import curation, linked_data, pages, rest, sparql
+from api.web.state import ServiceState
 
 
 def create_app(
@@ -50,7 +52,8 @@ def create_app(
     state = ServiceState(store=store, settings=settings, root=root, token=token)  # type: ignore[arg-type]
     app.state.mhkg = state
     if state.embedded:
-        curation.remove_temporaries(state.root)  # what a crash mid-submission may have left
+        remove_temporaries(state.root)  # what a crash mid-submission may have left
+    errors.install(app)  # one error boundary: the table from error class to status, answered per audience
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.get("/health", tags=["Operations"], summary="Liveness: the process answers")
@@ -69,7 +72,7 @@ def create_app(
 
     app.add_middleware(caching.ConditionalGetMiddleware)  # innermost: CORS and the access log see its 304s
     app.add_middleware(ReadOnlyCorsMiddleware)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body)  # the framework's limit: 413, declared or streamed
     app.add_middleware(HeadMiddleware)  # inside the access log, which records the HEAD as such
     app.add_middleware(AccessLogMiddleware)
     app.include_router(sparql.router)

@@ -1,18 +1,18 @@
-"""Shared state and dependencies of the service (tests override the store here)."""
+"""Dependencies of the request handlers: the service's state, who is asking, and the OpenAPI error entry.
+
+The state itself is :class:`api.web.state.ServiceState` (re-exported here, where tests override the store).
+"""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel
 
-from api.catalogue import QueryRunner
-from api.settings import Settings
-from api.store import EmbeddedStore, RemoteStore
+from api.web.state import ServiceState
+
+__all__ = ["ErrorDetail", "ServiceState", "client_of", "error", "get_state"]
 
 
 class ErrorDetail(BaseModel):
@@ -26,64 +26,11 @@ def error(description: str) -> dict[str, Any]:
     return {"model": ErrorDetail, "description": description}
 
 
-@dataclass
-class ServiceState:
-    """What every request handler may need."""
-
-    store: EmbeddedStore | RemoteStore
-    settings: Settings = field(default_factory=Settings)
-    root: Path = field(default=None)  # type: ignore[assignment]  # default: the settings' home
-    token: str | None = None  # default: the settings' write token
-    runner: QueryRunner = field(init=False)
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
-    _validator: Any = None
-    _executor: Any = None
-    query_timeout: float = field(init=False)
-    query_workers: int = field(init=False)
-    max_rows: int = field(init=False)
-    worker_memory_mb: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.root = self.root or self.settings.home
-        self.token = self.settings.write_token if self.token is None else (self.token or None)
-        self.query_timeout = self.settings.query_timeout
-        self.query_workers = self.settings.query_workers
-        self.max_rows = self.settings.max_rows
-        self.worker_memory_mb = self.settings.worker_memory_mb
-        self.runner = QueryRunner(self.store, root=self.root)
-
-    @property
-    def validator(self) -> Any:
-        if self._validator is None:
-            from api.validation import ShaclValidator
-
-            self._validator = ShaclValidator(self.root)
-        return self._validator
-
-    @property
-    def executor(self) -> Any:
-        """Worker processes for public queries (started on first use)."""
-        if self._executor is None:
-            from api.sparql.executor import QueryExecutor
-
-            self._executor = QueryExecutor(
-                self.store if self.embedded else None,  # a remote store: the workers only check queries against the policy
-                workers=self.query_workers,
-                timeout=self.query_timeout,
-                max_rows=self.max_rows,
-                memory_mb=self.worker_memory_mb,
-            )
-        return self._executor
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.close()
-            self._executor = None
-
-    @property
-    def embedded(self) -> bool:
-        return isinstance(self.store, EmbeddedStore)
-
-
 def get_state(request: Request) -> ServiceState:
-    return request.app.state.mhkg
+    """The service's state (one per app)."""
+    return request.app.state.mhkg  # type: ignore[no-any-return]
+
+
+def client_of(request: Request) -> str:
+    """Who is asking, for the per-client limits (the peer address; uvicorn applies trusted proxy headers)."""
+    return request.client.host if request.client else "-"

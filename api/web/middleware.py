@@ -1,4 +1,9 @@
-"""Cross-cutting HTTP concerns: body size limit, CORS for reads only, structured JSON logs with request ids."""
+"""Cross-cutting HTTP concerns: CORS for reads only, structured JSON logs with request ids, HEAD as GET.
+
+The request body limit is the framework's own: Starlette's ``RequestBodyLimitMiddleware`` (added by
+:func:`api.web.app.create_app` inside the access log, so that the log records its 413s) refuses a
+declared or streamed body over ``MHKG_MAX_BODY`` bytes.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,7 @@ import time
 import uuid
 from typing import Any
 
-from api.settings import Settings
-
 Scope = dict[str, Any]
-MAX_BODY: int = Settings.model_fields["max_body"].default
 READ_POSTS = ("/sparql", "/api/v1/validate", "/query", "/curation")
 log = logging.getLogger("mhkg.access")
 
@@ -26,39 +28,6 @@ async def _send_plain(send: Any, status: int, text: str, headers: list[tuple[byt
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-class BodyLimitMiddleware:
-    """Refuse request bodies over ``MHKG_MAX_BODY`` bytes with 413, whether declared or streamed."""
-
-    def __init__(self, app: Any, limit: int = MAX_BODY) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await _send_plain(send, 413, f"The request body is larger than {self.limit} bytes.\n")
-        seen = 0
-
-        async def limited() -> dict[str, Any]:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _send_plain(send, 413, f"The request body is larger than {self.limit} bytes.\n")
-
-
-class _TooLarge(Exception):  # noqa: N818 - internal control flow
-    pass
 
 
 class ReadOnlyCorsMiddleware:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.catalogue.internal import internal
+from api.errors import NotAcceptableError, NotFoundError
 from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
 from api.web.deps import ServiceState, get_state
 from api.web.negotiation import GRAPHS, choose
+from api.web.render import ontology_page, resource_page, shapes_page
 from api.web.views import ref_or_404
 
 router = APIRouter(tags=["Linked data"])
@@ -45,7 +47,7 @@ def rdf_response(triples: list[ox.Triple], media: str) -> Response:
 def negotiate(request: Request, forced: str | None) -> str:
     media = forced or choose(request.headers.get("accept"), OFFERED)
     if media is None:
-        raise HTTPException(406, "Not acceptable: " + ", ".join(OFFERED))
+        raise NotAcceptableError(OFFERED)
     return media
 
 
@@ -77,11 +79,9 @@ def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
 )
 def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "":
-        raise HTTPException(404)
+        raise NotFoundError("resource", request.url.path)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
-        from api.web.routers.pages import ontology_page
-
         return ontology_page(request, state)
     triples = state.store.construct(internal("ontology-graph", {"ontology": ONTOLOGY_IRI}))
     return rdf_response(triples, media)
@@ -96,11 +96,9 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
 )
 def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "" and not suffix.startswith("/"):
-        raise HTTPException(404)
+        raise NotFoundError("resource", request.url.path)
     media = negotiate(request, SUFFIXES.get(suffix))
     if media == "text/html":
-        from api.web.routers.pages import shapes_page
-
         return shapes_page(request, state)
     graph = state.validator.shapes_graph
     triples = [q.triple for q in ox.parse(input=graph.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)]
@@ -120,10 +118,8 @@ def resource(path: str, request: Request, state: ServiceState = Depends(get_stat
     ref_or_404(iri)  # not an IRI: 404 before any query, for the HTML pages too
     media = negotiate(request, forced)
     if media == "text/html":
-        from api.web.routers.pages import resource_page
-
         return resource_page(request, state, iri)
     triples = describe(state, iri)
     if not triples:
-        raise HTTPException(404, f"No resource {iri}")
+        raise NotFoundError("resource", iri)
     return rdf_response(triples, media)

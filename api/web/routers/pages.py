@@ -3,76 +3,37 @@
 from __future__ import annotations
 
 import urllib.parse
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from api.analysis import life_course_order
+from api import curation
 from api.catalogue import catalogue, get_query, projection
 from api.catalogue.certainty import certainty_scale
-from api.catalogue.internal import internal, internal_query
-from api.errors import ParameterError, QueryError
-from api.i18n import KIND_ORDER, t
-from api.vocab import ID, ONTOLOGY_IRI, PREFIXES, VOCAB
+from api.catalogue.internal import internal_query
+from api.errors import CurationError, InvalidParameterError, NotFoundError, ParameterError, QueryError
+from api.i18n import KIND_ORDER, KINDS, as_map
+from api.vocab import ID
 from api.web import views as data
-from api.web.deps import ServiceState, get_state
-from api.web.routers.curation import validate_triples
+from api.web.deps import ServiceState, client_of, get_state
+from api.web.render import lang_of, render, short
+from api.web.views.pages import strategy
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-COMPACT = sorted({**PREFIXES, "id": ID}.items(), key=lambda kv: -len(kv[1]))
-
-
-def lang_of(request: Request) -> str:
-    return "en" if request.query_params.get("lang") == "en" else "sv"
-
-
-def short(iri: str) -> str:
-    for p, ns in COMPACT:
-        if iri.startswith(ns):
-            return f"{p}:{iri[len(ns) :]}"
-    return iri
-
-
-def label(names: dict[str, str], lang: str) -> str:
-    return names.get(lang) or names.get("en") or names.get("sv") or names.get("") or ""
-
-
-def render(request: Request, template: str, **context: Any) -> HTMLResponse:
-    lang = lang_of(request)
-    query = dict(request.query_params)
-    query["lang"] = "en" if lang == "sv" else "sv"
-    switch_url = request.url.path + "?" + urllib.parse.urlencode(query)
-    helpers = {
-        "lang": lang,
-        "t": lambda key: t(key, lang),
-        "switch_url": switch_url,
-        "short": short,
-        "label": label,
-        "short_id": data.slug,
-        "certainty_label": lambda c: certainty_scale(get_state(request).store).label(c, lang),
-        "citation": data.citation,
-        "ordered_stages": life_course_order,
-        "local": lambda iri: iri.replace("https://w3id.org/mhkg", "", 1),
-    }
-    return templates.TemplateResponse(request, template, {**helpers, **context})
 
 
 @router.get("/", response_class=HTMLResponse)
 def start(request: Request, q: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    lang = lang_of(request)
     orgs = data.organisations(state)
-    groups: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+    groups: list[tuple[dict[str, str], list[dict[str, Any]]]] = []
     for kind in KIND_ORDER:
         members = [o for o in orgs if o["kinds"][0] == kind]
         if members:
-            groups[data.KINDS[kind][1 if lang == "en" else 0]] = members
+            groups.append((as_map(KINDS[kind]), members))
     found = data.organisations(state, q=q) if q else []
-    return render(request, "start.html", groups=list(groups.items()), q=q, found=found)
+    return render(request, "start.html", groups=groups, q=q, found=found)
 
 
 @router.get("/organisation")
@@ -80,30 +41,11 @@ def choose_organisation(request: Request, org: str) -> RedirectResponse:
     return RedirectResponse(f"/id/organisation/{urllib.parse.quote(org)}?lang={lang_of(request)}", status_code=303)
 
 
-def organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
-    """The organisation's page; its HTML is kept per data version, language and path (the most visited page)."""
-    if set(request.query_params) - {"lang"}:  # the page links back with every parameter: keep only the plain ones
-        return _organisation_page(request, state, org_id)
-    key = ("organisation-page", org_id, lang_of(request), request.url.path)
-    return HTMLResponse(data.cached(state, key, lambda: bytes(_organisation_page(request, state, org_id).body)))
-
-
-def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
-    org = data.organisation(state, org_id)
-    if org is None:
-        raise HTTPException(404, "No such organisation")
-    groups = data.measure_details(state, org_id)
-    entry_ids = [e for items in groups.values() for m in items for e in m["entries"]]
-    names = {**data.labels(state, [k for pair in groups for k in pair]), **data.labels(state, entry_ids)}
-    srcs = data.sources_info(state, [s for items in groups.values() for m in items for s in m["sources"]])
-    return render(request, "organisation.html", org=org, groups=groups, names=names, sources=srcs)
-
-
 @router.get("/briefing/{org_id}", response_class=HTMLResponse)
 def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_state)) -> HTMLResponse:
     org = data.organisation(state, org_id)
     if org is None:
-        raise HTTPException(404, "No such organisation")
+        raise NotFoundError("organisation", org_id)
     measures = data.measures(state, org_id)
     order: list[str] = []
     for m in measures:
@@ -119,104 +61,22 @@ def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_st
     )
 
 
-def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLResponse:
-    kind, _, rest = iri.removeprefix(ID).partition("/")
-    if kind == "organisation" and "/" not in rest:
-        return organisation_page(request, state, rest)
-    if kind == "intervention":
-        iv = data.intervention(state, rest)
-        if iv is None:
-            raise HTTPException(404, "No such intervention")
-        return render(request, "intervention.html", iv=iv)
-    data.ref_or_404(iri)  # not an IRI: 404 before any query
-    rows = state.store.select(internal("properties", {"resource": iri}))
-    if not rows:
-        raise HTTPException(404, f"No resource {iri}")
-    lang = lang_of(request)
-    names = data.labels(state, [iri])
-    table = []
-    for r in rows:
-        o = r["o"]
-        if getattr(o, "language", None) not in (None, "", lang):
-            continue
-        link = (
-            o.value.replace("https://w3id.org/mhkg", "", 1)
-            if o.value.startswith(ID)
-            else (o.value if o.value.startswith("http") and r["o"].__class__.__name__ == "NamedNode" else None)
-        )
-        table.append((short(r["p"].value), short(o.value) if r["o"].__class__.__name__ == "NamedNode" else o.value, link))
-    concepts = []
-    if kind == "scheme":
-        for c in state.store.select(internal("scheme-concepts-in-language", {"scheme": iri, "lang": lang})):
-            concepts.append({"iri": c["c"].value, "label": c["l"].value, "definition": data._v(c, "d"), "broader": data._v(c, "b")})
-    cite = None
-    if kind == "source":
-        info = data.sources_info(state, [iri]).get(iri)
-        cite = data.citation(info) if info else None
-    return render(request, "resource.html", iri=iri, title=label(names.get(iri, {}), lang) or short(iri), rows=table, concepts=concepts, citation_text=cite)
-
-
-def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
-    lang = lang_of(request)
-    rows = state.store.select(internal("ontology-terms", {"lang": lang}))
-    heads = {
-        "Class": t("classes", lang),
-        "ObjectProperty": "Object properties",
-        "DatatypeProperty": "Datatype properties",
-        "AnnotationProperty": "Annotation properties",
-    }
-    sections: OrderedDict[str, list[dict[str, str]]] = OrderedDict((h, []) for h in heads.values())
-    for r in rows:
-        sections[heads[r["kind"].value.rsplit("#", 1)[-1]]].append(
-            {
-                "name": r["x"].value[len(VOCAB) :],
-                "label": r["l"].value,
-                "definition": data._v(r, "d") or "",
-                "extra": ", ".join(short(e) for e in (data._v(r, "extra") or "").split()),
-            }
-        )
-    title = "Ontologi: kunskapsgraf för psykisk hälsa" if lang == "sv" else "Ontology: Mental Health Knowledge Graph"
-    return render(request, "ontology.html", sections=[(h, i) for h, i in sections.items() if i], title=title, ontology=ONTOLOGY_IRI)
-
-
-def shapes_page(request: Request, state: ServiceState) -> HTMLResponse:
-    import rdflib
-
-    lang = lang_of(request)
-    g = state.validator.shapes_graph
-    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    items = []
-    for shape in sorted(set(g.subjects(sh.name, None)), key=str):
-
-        def text(pred: rdflib.URIRef, shape: rdflib.term.Node = shape) -> str:
-            return next((str(o) for o in g.objects(shape, pred) if getattr(o, "language", None) == lang), "")
-
-        severity = g.value(shape, sh.severity)
-        path = g.value(shape, sh.path)
-        extra = (str(severity).rsplit("#", 1)[-1] if severity else "") + (" · " + short(str(path)) if path else "")
-        items.append({"name": str(shape).rsplit("#", 1)[-1], "label": text(sh.name), "definition": text(sh.description), "extra": extra})
-    title = "Former (SHACL)" if lang == "sv" else "Shapes (SHACL)"
-    return render(request, "ontology.html", sections=[(title, items)], title=title, ontology="https://w3id.org/mhkg/shapes")
-
-
 def _network(state: ServiceState) -> dict[str, Any]:
     """The collaboration network and its picture, computed once per data version."""
+    return data.cached(state, "network", lambda: _draw_network(state))
+
+
+def _draw_network(state: ServiceState) -> dict[str, Any]:
     import tempfile
 
     from api.analysis import collaboration_network, communities, draw_network, municipality_partners
 
-    version = state.store.data_version()
-    cached = getattr(state, "_network", None)
-    if cached and cached["version"] == version:
-        return cached
     g = collaboration_network(state.store)
     parts = communities(g)
     with tempfile.TemporaryDirectory() as tmp:
         files, overlaps = draw_network(g, parts, Path(tmp) / "network")
         svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
-    cached = {"version": version, "graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": municipality_partners(state.store)}
-    state._network = cached  # type: ignore[attr-defined]
-    return cached
+    return {"graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": municipality_partners(state.store)}
 
 
 @router.get("/network", response_class=HTMLResponse)
@@ -250,7 +110,7 @@ def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_s
     except ParameterError:  # an id that makes no valid IRI names nothing
         paths = []
     if not paths:
-        raise HTTPException(404, "Not a measure of this organisation")
+        raise NotFoundError("measure", iv_id, key="not_a_measure", org=org_id)
     with tempfile.TemporaryDirectory() as tmp:
         files = draw_explanation(paths, all_labels(state.store, "sv"), Path(tmp) / "explanation")
         svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
@@ -261,38 +121,13 @@ def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_s
 def gaps_page(request: Request, min_certainty: str = "low", state: ServiceState = Depends(get_state)) -> HTMLResponse:
     codes = certainty_scale(state.store).codes
     if min_certainty not in codes:
-        raise HTTPException(422, f"min_certainty must be {', '.join(codes[:-1])} or {codes[-1]}")
+        raise InvalidParameterError("one_of", name="min_certainty", choices=", ".join(codes))
     return render(request, "gaps.html", g=data.gaps(state, min_certainty))
 
 
 @router.get("/strategy", response_class=HTMLResponse)
 def strategy_page(request: Request, state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    lang = lang_of(request)
-    rows = state.runner.run("strategy-structure")
-    schemes: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-    scheme_names = data.labels(state, [r["scheme"].value for r in rows])
-    for r in rows:
-        name = label(scheme_names.get(r["scheme"].value, {}), lang)
-        schemes.setdefault(name, []).append(
-            {"label": r[f"label_{lang}"].value, "definition": r[f"definition_{lang}"].value, "quotation": data._v(r, "quotation")}
-        )
-    target = state.store.select(internal("definition-in-language", {"resource": ID + "goal/strategy-target-picture", "lang": lang}))
-    costs = []
-    for c in state.runner.run("cost-figures"):
-        amount = f"{float(c['amount'].value) / 1e9:g}" if "amount" in c else f"{float(c['min_amount'].value) / 1e9:g}–{float(c['max_amount'].value) / 1e9:g}"
-        unit = "miljarder kronor" if lang == "sv" else "billion SEK"
-        year = f" ({c['year'].value})" if "year" in c else ""
-        costs.append(f"{amount} {unit}{year}: {c['label_en'].value}" + (f" [{c['reference'].value}]" if "reference" in c else ""))
-    from api.analysis import indicator_coverage
-
-    return render(
-        request,
-        "strategy.html",
-        schemes=list(schemes.items()),
-        target=target[0]["d"].value if target else "",
-        costs=costs,
-        indicators=indicator_coverage(state.store, lang=lang),
-    )
+    return render(request, "strategy.html", **strategy(state))
 
 
 async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
@@ -303,7 +138,6 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
     import pyoxigraph as ox
 
     from api.sparql.executor import ExecutorError, Job
-    from api.web.routers.sparql import client_of
 
     job = Job(text, results_format="application/sparql-results+json", graph_format="application/n-triples", base_iri=str(request.url_for("sparql_get")))
     try:
@@ -338,13 +172,18 @@ async def query_page(request: Request, example: str | None = None, state: Servic
         try:
             q = get_query(example)
         except ParameterError:
-            raise HTTPException(404, f"No catalogue query {example!r}") from None
+            raise NotFoundError("query", example) from None
         defaults = {p.name: (p.default or _example_value(p.name)) for p in q.parameters if p.required or p.default}
         text = q.bind({k: v for k, v in defaults.items() if v})
         columns, rows, error = await _run_text(request, state, text)
     else:
         text = internal_query("query-page-example").text.rstrip("\n")
-    return render(request, "query.html", catalogue=list(catalogue().values()), text=text, columns=columns, rows=rows, error=error)
+    return render(request, "query.html", catalogue=_examples(), text=text, columns=columns, rows=rows, error=error)
+
+
+def _examples() -> list[dict[str, Any]]:
+    """The catalogue's queries, each with its summary as a language map."""
+    return [{"name": q.name, "summary": {"sv": q.summary_sv or None, "en": q.summary}} for q in catalogue().values()]
 
 
 def _example_value(name: str) -> str | None:
@@ -359,7 +198,7 @@ def _example_value(name: str) -> str | None:
 @router.post("/query", response_class=HTMLResponse)
 async def query_run(request: Request, query: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
     columns, rows, error = await _run_text(request, state, query)
-    return render(request, "query.html", catalogue=list(catalogue().values()), text=query, columns=columns, rows=rows, error=error)
+    return render(request, "query.html", catalogue=_examples(), text=query, columns=columns, rows=rows, error=error)
 
 
 EXAMPLE_ENTRY = """@prefix mh: <https://w3id.org/mhkg/ontology#> .
@@ -392,7 +231,7 @@ def curation_check(request: Request, entry: str = Form(...), state: ServiceState
     except KnowledgeSyntaxError as exc:
         return render(request, "curation.html", text=entry, report=None, syntax={"line": exc.line, "column": exc.column, "message": exc.detail})
     try:
-        report = validate_triples(state, triples).to_dict()
-    except HTTPException as exc:
-        return render(request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.detail})
+        report = curation.validate_triples(triples, validator=state.validator, context=state.repository).to_dict()
+    except CurationError as exc:
+        return render(request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.text(lang_of(request))})
     return render(request, "curation.html", text=entry, report=report, syntax=None)

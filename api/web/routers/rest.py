@@ -1,140 +1,53 @@
-"""REST API under /api/v1 (JSON; Pydantic models in the OpenAPI)."""
+"""REST API under /api/v1 (JSON; the Pydantic models of the OpenAPI are in :mod:`api.web.schemas`)."""
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, Generic, TypeVar
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
-from pydantic import BaseModel, Field, TypeAdapter
+from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
 
-from api.catalogue import catalogue, get_query, projection
+from api.catalogue import CatalogueQuery, catalogue, projection
 from api.catalogue.internal import internal
-from api.errors import ParameterError
+from api.errors import NotAcceptableError, NotFoundError
 from api.knowledge.stats import statistics
 from api.sparql.results import to_sparql_json
 from api.vocab import VOCAB
 from api.web import views as data
 from api.web.deps import ServiceState, error, get_state
+from api.web.negotiation import RESULTS, choose
+from api.web.schemas import (
+    CatalogueParameters,
+    GapCell,
+    InterventionDetail,
+    Measure,
+    OrganisationDetail,
+    OrganisationSummary,
+    Page,
+    Resource,
+    SourceModel,
+    SparqlResults,
+    query_model,
+)
 
 ERRORS: dict[int | str, dict[str, Any]] = {404: error("Not found"), 422: error("A parameter is not valid (the message says which and why)")}
 router = APIRouter(prefix="/api/v1", tags=["REST"], responses=ERRORS)
 T = TypeVar("T")
 
 
-class Page(BaseModel, Generic[T]):
-    total: int
-    offset: int
-    limit: int
-    items: list[T]
-
-
-def _or_404(value: T | None, what: str) -> T:
+def _or_404(value: T | None, what: str, name: str) -> T:
     if value is None:
-        raise HTTPException(404, f"No {what}")
+        raise NotFoundError(what, name)
     return value
 
 
 def paginate(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
     return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset : offset + limit]}
-
-
-class OrganisationSummary(BaseModel):
-    iri: str
-    id: str
-    label_sv: str
-    label_en: str
-    kinds: list[str]
-
-
-class ResponsibilityModel(BaseModel):
-    iri: str
-    label_sv: str | None
-    label_en: str | None
-    role: str | None
-    settings: list[str]
-    life_stages: list[str]
-    levels: list[str]
-    basis_sv: str | None
-    basis_en: str | None
-
-
-class OrganisationDetail(OrganisationSummary):
-    responsibilities: list[ResponsibilityModel]
-
-
-class Measure(BaseModel):
-    intervention: str
-    id: str
-    label_sv: str | None
-    label_en: str | None
-    best_certainty: str | None = Field(description="GRADE certainty IRI of the best evidence")
-    certainty: str
-    entries: int
-    justification_sv: str | None = Field(description="Which responsibility matches which setting and life stage")
-    justification_en: str | None
-    responsibilities: list[str]
-    sources: list[str]
-
-
-class Entry(BaseModel):
-    entry: str | None
-    outcome: str | None
-    effect: str | None
-    certainty: str | None
-    design: str | None
-    status: str | None
-    source: str | None
-    source_label: str | None
-    year: str | None
-    statement_sv: str | None
-    statement_en: str | None
-
-
-class InterventionDetail(BaseModel):
-    iri: str
-    id: str
-    label_sv: str | None
-    label_en: str | None
-    definition_sv: str | None
-    definition_en: str | None
-    settings: list[str]
-    life_stages: list[str]
-    levels: list[str]
-    directions: list[str]
-    areas: list[str]
-    sdg_targets: list[str]
-    entries: list[Entry]
-
-
-class Resource(BaseModel):
-    iri: str
-    id: str
-    label_sv: str | None = None
-    label_en: str | None = None
-
-
-class SourceModel(BaseModel):
-    iri: str
-    id: str
-    label: str | None
-    title: str | None
-    authors: str | None
-    year: str | None
-    venue: str | None
-    doi: str | None
-    url: str | None
-    status: str | None
-
-
-class GapCell(BaseModel):
-    setting: str
-    life_stage: str
-    entries: int
-    best_certainty: str | None
-    gap: bool
 
 
 @router.get("/organisations", response_model=Page[OrganisationSummary], summary="Organisations (search, filter by kind)")
@@ -146,7 +59,7 @@ def list_organisations(
 
 @router.get("/organisations/{org_id}", response_model=OrganisationDetail, summary="An organisation with its responsibilities")
 def get_organisation(org_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    return _or_404(data.organisation(state, org_id), f"organisation {org_id!r}")
+    return _or_404(data.organisation(state, org_id), "organisation", org_id)
 
 
 MEASURES_PAGE = TypeAdapter(Page[Measure])
@@ -187,11 +100,8 @@ async def organisation_measures(
 
 def _measures_json(state: ServiceState, org_id: str, filters: dict[str, str | None], offset: int, limit: int) -> bytes:
     if data.organisation_index(state).get(data.ORG + org_id) is None:
-        raise HTTPException(404, f"No organisation {org_id!r}")
-    try:
-        page = paginate(data.measures(state, org_id, filters), offset, limit)
-    except ParameterError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise NotFoundError("organisation", org_id)
+    page = paginate(data.measures(state, org_id, filters), offset, limit)  # a filter that is not valid: ParameterError
     return MEASURES_PAGE.dump_json(MEASURES_PAGE.validate_python(page))
 
 
@@ -207,7 +117,7 @@ def list_interventions(state: ServiceState = Depends(get_state), offset: int = Q
 
 @router.get("/interventions/{iv_id}", response_model=InterventionDetail, summary="An intervention with its evidence")
 def get_intervention(iv_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
-    return _or_404(data.intervention(state, iv_id), f"intervention {iv_id!r}")
+    return _or_404(data.intervention(state, iv_id), "intervention", iv_id)
 
 
 @router.get("/evidence", response_model=Page[Resource], summary="Evidence entries")
@@ -218,10 +128,10 @@ def list_evidence(state: ServiceState = Depends(get_state), offset: int = Query(
 @router.get("/evidence/{entry_id}", summary="An evidence entry (all its properties)")
 def get_evidence(entry_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}evidence/{entry_id}"
-    data.ref_or_404(iri, "evidence entry")  # not an IRI: 404 before any query
+    data.ref_or_404(iri, "evidence")  # not an IRI: 404 before any query
     rows = state.store.select(internal("properties-of-typed-resource", {"resource": iri, "class": VOCAB + "EvidenceEntry"}))
     if not rows:
-        raise HTTPException(404, f"No evidence entry {entry_id!r}")
+        raise NotFoundError("evidence", entry_id)
     props: dict[str, list[str]] = {}
     for r in rows:
         props.setdefault(r["p"].value, []).append(r["o"].value + (f"@{r['o'].language}" if getattr(r["o"], "language", None) else ""))
@@ -240,7 +150,7 @@ def get_source(source_id: str, state: ServiceState = Depends(get_state)) -> dict
     iri = f"{data.ID}source/{source_id}"
     info = data.sources_info(state, [iri])
     if iri not in info:
-        raise HTTPException(404, f"No source {source_id!r}")
+        raise NotFoundError("source", source_id)
     return info[iri]
 
 
@@ -255,10 +165,10 @@ def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str
 @router.get("/vocabularies/{scheme_id}", summary="A concept scheme with its concepts")
 def get_vocabulary(scheme_id: str, state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     iri = f"{data.ID}scheme/{scheme_id}"
-    data.ref_or_404(iri, "concept scheme")  # not an IRI: 404 before any query
+    data.ref_or_404(iri, "scheme")  # not an IRI: 404 before any query
     rows = state.store.select(internal("scheme-concepts", {"scheme": iri}))
     if not rows:
-        raise HTTPException(404, f"No concept scheme {scheme_id!r}")
+        raise NotFoundError("scheme", scheme_id)
     return {
         "iri": iri,
         "id": scheme_id,
@@ -310,32 +220,61 @@ def list_queries() -> list[dict[str, Any]]:
     return [q.to_dict() for q in catalogue().values()]
 
 
+# The catalogue's answers: JSON by default (as for */* and no Accept), SPARQL 1.1 Query Results CSV and TSV on request.
+RESULT_TYPES = ["application/json", "application/sparql-results+json", "text/csv", "text/tab-separated-values"]
+RESULTS_SCHEMA = {"$ref": "#/components/schemas/SparqlResults"}
+CATALOGUE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The answer, as the Accept header asks: SPARQL 1.1 Query Results JSON (default), CSV or TSV",
+        "content": {
+            "application/sparql-results+json": {"schema": RESULTS_SCHEMA},
+            "text/csv": {"schema": {"type": "string"}},
+            "text/tab-separated-values": {"schema": {"type": "string"}},
+        },
+    },
+    406: error("None of the offered media types is acceptable: " + ", ".join(RESULT_TYPES)),
+    422: ERRORS[422],
+}
+
+
 def catalogue_router() -> APIRouter:
-    """One GET operation per queries/*.rq, generated at start-up from the files (grlc-style)."""
+    """One GET operation per queries/*.rq, generated at start-up from the files (grlc-style), its parameters typed by the query's model."""
     r = APIRouter(prefix="/api/v1/queries", tags=["Query catalogue"], responses={422: ERRORS[422]})
     for name, q in catalogue().items():
         r.add_api_route(
-            f"/{name}", _make_operation(name), methods=["GET"], summary=q.summary, description=q.description, name=f"query_{name.replace('-', '_')}"
+            f"/{name}",
+            _make_operation(q),
+            methods=["GET"],
+            summary=q.summary,
+            description=q.description,
+            name=f"query_{name.replace('-', '_')}",
+            response_model=SparqlResults,
+            responses=CATALOGUE_RESPONSES,
         )
     return r
 
 
-def _make_operation(name: str):  # noqa: ANN202 - returns a FastAPI endpoint with a generated signature
-    q = get_query(name)
+def _make_operation(q: CatalogueQuery) -> Callable[..., Response]:
+    variables = projection(q.text)
 
-    def operation(state: ServiceState = Depends(get_state), **params: Any) -> dict[str, Any]:
-        values = {k: str(v) for k, v in params.items() if v is not None}
-        try:
-            rows = state.runner.run(name, values)
-        except ParameterError as exc:
-            raise HTTPException(422, str(exc)) from exc
-        return to_sparql_json(projection(q.text), rows)
+    def operation(params: CatalogueParameters, request: Request, state: ServiceState = Depends(get_state)) -> Response:
+        media = choose(request.headers.get("accept"), RESULT_TYPES)
+        if media is None:
+            raise NotAcceptableError(RESULT_TYPES)
+        rows = state.runner.run(q.name, params.values())  # a value the binder refuses: ParameterError, 422
+        return results_response(variables, rows, media)
 
-    parameters = [inspect.Parameter("state", inspect.Parameter.KEYWORD_ONLY, default=Depends(get_state), annotation=ServiceState)]
-    for p in q.parameters:
-        desc = p.description + (f" One of: {', '.join(p.enum)}." if p.enum else "")
-        default = Query(... if p.required else p.default, description=desc or None)
-        parameters.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=str if p.required else str | None))
-    operation.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, Any])  # type: ignore[attr-defined]
-    operation.__name__ = f"query_{name.replace('-', '_')}"
+    # The parameters are the query's own model, read by FastAPI as query parameters. (The module's annotations are
+    # strings, resolved in its globals, where a model made per query is not: the one annotation is given as the type.)
+    operation.__annotations__["params"] = Annotated[query_model(q), Query()]
+    operation.__name__ = f"query_{q.name.replace('-', '_')}"
     return operation
+
+
+def results_response(variables: list[str], rows: list[dict[str, Any]], media: str) -> Response:
+    """Rows of a SELECT query in the chosen results format (CSV and TSV by pyoxigraph's serialisers)."""
+    answer = to_sparql_json(variables, rows)
+    if media not in ("text/csv", "text/tab-separated-values"):
+        return JSONResponse(answer, media_type=media)
+    solutions = ox.parse_query_results(json.dumps(answer).encode(), format=ox.QueryResultsFormat.JSON)
+    return Response(solutions.serialize(format=RESULTS[media]), media_type=media + "; charset=utf-8")

@@ -9,6 +9,7 @@ graph the store lacks is empty. Relative IRIs resolve against the endpoint's own
 from __future__ import annotations
 
 import asyncio
+import functools
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,11 +19,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from api.curation import check_token, serialised
 from api.i18n import message
-from api.sparql.executor import ExecutorError, Job
-from api.sparql.policy import PolicyError, check_update, iri_ref
+from api.sparql.executor import Job
+from api.sparql.policy import check_update, iri_ref
 from api.vocab import ID, PREFIXES
-from api.web.deps import ServiceState, get_state
+from api.web.deps import ServiceState, client_of, get_state
 from api.web.negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
 from api.web.views import cached
 
@@ -67,23 +69,19 @@ def _read_only(items: list[tuple[str, Any]]) -> PlainTextResponse | None:
     return _error(400, READ_ONLY) if any(k in UPDATE_PARAMS for k, _ in items) else None
 
 
-def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, PlainTextResponse | None]:
-    """The protocol's dataset: graphs of the store named by default-graph-uri / named-graph-uri (never fetched)."""
+def _dataset(items: list[tuple[str, Any]]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The protocol's dataset: graphs of the store named by default-graph-uri / named-graph-uri (never fetched).
+
+    Raises:
+        PolicyError: a graph name is not an IRI.
+    """
     default = tuple(str(v) for k, v in items if k == "default-graph-uri")
     named = tuple(str(v) for k, v in items if k == "named-graph-uri")
     for iri in default + named:
-        try:
-            iri_ref(iri)
-        except PolicyError as exc:
-            return None, None, _error(400, exc.both())
+        iri_ref(iri)
     if not default and not named:
-        return None, None, None
-    return default, named, None
-
-
-def client_of(request: Request) -> str:
-    """Who is asking, for the per-client limits (the peer address; uvicorn applies trusted proxy headers)."""
-    return request.client.host if request.client else "-"
+        return None, None
+    return default, named
 
 
 QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -198,9 +196,7 @@ def _format(request: Request, offered: list[str]) -> str | None:
 
 
 async def _answer(text: str, items: list[tuple[str, Any]], request: Request, state: ServiceState) -> Response:
-    default, named, refused = _dataset(items)
-    if refused:
-        return refused
+    default, named = _dataset(items)
     results_media = _format(request, list(RESULTS))
     graph_media = _format(request, list(GRAPHS))
     if results_media is None and graph_media is None:
@@ -213,10 +209,7 @@ async def _answer(text: str, items: list[tuple[str, Any]], request: Request, sta
         named_graphs=named,
         base_iri=str(request.url_for("sparql_get")),
     )
-    try:
-        answer = await state.executor.run(job, client=client_of(request))
-    except ExecutorError as exc:
-        return _error(exc.status, exc.both(), retry_after=exc.retry_after)
+    answer = await state.executor.run(job, client=client_of(request))  # its refusals and failures: api.web.errors answers them
     if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates the text it parsed
         return await asyncio.to_thread(_forward, answer.body.decode(), items, request, state)
     chosen = graph_media if answer.kind == "graph" else results_media
@@ -244,19 +237,6 @@ def _forward(text: str, items: list[tuple[str, Any]], request: Request, state: S
 
 
 # ------------------------------------------------------------------------------------------- /update
-def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | None:
-    """The write token, checked as for submissions (401 without one, 403 for a wrong one or when writes are off)."""
-    from fastapi import HTTPException
-
-    from api.web.routers.curation import check_token
-
-    try:
-        check_token(state, request.headers.get("authorization"))
-    except HTTPException as exc:
-        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
-    return None
-
-
 @router.post(
     "/update",
     summary="SPARQL 1.1 Update (POST, form-encoded or application/sparql-update); needs the write token",
@@ -283,8 +263,7 @@ def _authorised(request: Request, state: ServiceState) -> PlainTextResponse | No
     },
 )
 async def sparql_update(request: Request, state: ServiceState = Depends(get_state)) -> Response:
-    if refused := _authorised(request, state):
-        return refused
+    check_token(state.token, request.headers.get("authorization"))  # as for submissions: 401 without a token, 403 for a wrong one or when writes are off
     ctype, refused = _media_type(request)
     if refused:
         return refused
@@ -311,18 +290,11 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
         return _error(501, "This service runs on a remote SPARQL server: send updates to that server.")
     using = [str(v) for k, v in items if k == "using-graph-uri"]
     using_named = [str(v) for k, v in items if k == "using-named-graph-uri"]
-    try:
-        text, _ = await asyncio.to_thread(check_update, update, using=using, using_named=using_named)
-    except PolicyError as exc:
-        return _error(400, exc.both())
+    text, _ = await asyncio.to_thread(check_update, update, using=using, using_named=using_named)  # PolicyError: 400
     base = str(request.url_for("sparql_update"))
 
-    def apply() -> None:
-        with state.write_lock:
-            state.store.update(text, base_iri=base)
-
     try:
-        await asyncio.to_thread(apply)
+        await serialised(state.write_lock, functools.partial(state.store.update, text, base_iri=base))  # one write at a time, with submissions
     except (SyntaxError, ValueError, OSError) as exc:
         return _error(400, f"The update failed and changed nothing: {exc}")
     return Response(status_code=204)

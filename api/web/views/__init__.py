@@ -1,105 +1,35 @@
-"""Reading the graph for the REST API and the pages: plain dicts, one function per view."""
+"""Reading the graph for the REST API and the pages: plain dicts, one function per view.
+
+What the graph says in both languages is also given as a language map (``label``: ``{"sv": …, "en": …}``)
+for the pages, which take their language from it with ``| pick``; the flat ``label_sv``/``label_en`` fields
+are the REST API's (its response models name them and drop the maps).
+"""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
-
-from fastapi import HTTPException
 
 from api.catalogue import Parameter
 from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal
-from api.errors import ParameterError
+from api.errors import NotFoundError, ParameterError
 from api.vocab import ID, VOCAB, iri_ref
-from api.web.deps import ServiceState
+from api.web.state import ServiceState
 
 ORG = ID + "organisation/"
-KINDS = {
-    "Region": ("Region", "Region"),
-    "Assembly": ("Fullmäktige", "Assembly"),
-    "ExecutiveBoard": ("Styrelse", "Executive board"),
-    "Committee": ("Nämnd", "Committee"),
-    "Administration": ("Förvaltning", "Administration"),
-    "Company": ("Bolag", "Company"),
-    "Municipality": ("Kommun", "Municipality"),
-    "MunicipalFederation": ("Kommunalförbund", "Municipal federation"),
-    "CivilSocietyOrganisation": ("Civilsamhälle", "Civil society"),
-    "InterestOrganisation": ("Intresseorganisation", "Association"),
-    "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"),
-    "PoliticalBody": ("Politiskt organ", "Political body"),
-}
-VIEW_CACHE_SIZE = 2048
 V = TypeVar("V")
-_views_lock = threading.Lock()
-
-
-class ViewCache:
-    """Derived views of the graph (plain dicts, rendered JSON), kept for one data version.
-
-    Every write to the store changes its data version, and the first look-up after it empties
-    the cache, so a view is never served for content it was not computed from. A view computed
-    while a write happened is not kept. Bounded (LRU), since keys may come from the URL.
-    Cached values are shared between requests: callers must not change them.
-    """
-
-    def __init__(self, size: int = VIEW_CACHE_SIZE) -> None:
-        self.size = size
-        self.version: str | None = None
-        self.items: OrderedDict[Hashable, Any] = OrderedDict()
-        self.lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def lookup(self, version: str, key: Hashable, *, count: bool = True) -> tuple[bool, Any]:
-        with self.lock:
-            if self.version != version:
-                self.version, self.items = version, OrderedDict()
-            if key in self.items:
-                self.items.move_to_end(key)
-                self.hits += 1
-                return True, self.items[key]
-            self.misses += count
-            return False, None
-
-    def keep(self, version: str, key: Hashable, value: Any) -> None:
-        with self.lock:
-            if self.version != version:  # a write happened meanwhile: the value may be stale
-                return
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-def view_cache(state: ServiceState) -> ViewCache:
-    cache = getattr(state, "_views", None)
-    if cache is None:
-        with _views_lock:
-            cache = getattr(state, "_views", None)
-            if cache is None:
-                cache = ViewCache()
-                state._views = cache  # type: ignore[attr-defined]
-    return cache
 
 
 def peek(state: ServiceState, key: Hashable) -> Any:
     """The kept view for ``key`` at the current data version, or None (never computes)."""
-    found, value = view_cache(state).lookup(state.store.data_version(), key, count=False)
-    return value if found else None
+    return state.peek(key)
 
 
 def cached(state: ServiceState, key: Hashable, compute: Callable[[], V]) -> V:
-    """``compute()``, once per data version and key."""
-    cache = view_cache(state)
-    version = state.store.data_version()
-    found, value = cache.lookup(version, key)
-    if found:
-        return value
-    value = compute()
-    cache.keep(version, key, value)
-    return value
+    """``compute()``, once per data version and key (in the state's one versioned cache)."""
+    return state.cached(key, compute)
 
 
 def slug(iri: str) -> str:
@@ -111,6 +41,11 @@ def _v(row: dict, key: str) -> str | None:
     return t.value if t is not None else None
 
 
+def _both(row: dict, sv: str, en: str) -> dict[str, str | None]:
+    """A language map of a row's Swedish and English columns."""
+    return {"sv": _v(row, sv), "en": _v(row, en)}
+
+
 def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
     """sv/en labels of many resources in one query (a new outer dict each call: callers may add to it)."""
     if not iris:
@@ -120,11 +55,16 @@ def labels(state: ServiceState, iris: list[str]) -> dict[str, dict[str, str]]:
 
 
 def ref_or_404(iri: str, what: str = "resource") -> str:
-    """``<iri>`` for a query's text; an id that does not make a valid IRI names nothing: 404 before any query."""
+    """``<iri>`` for a query's text; an id that does not make a valid IRI names nothing: NotFoundError before any query.
+
+    Args:
+        iri: the IRI made of the request's id.
+        what: what it would name, as :class:`api.errors.NotFoundError` says it (``resource``, ``evidence``, ``scheme`` …).
+    """
     try:
         return iri_ref(iri)
     except ValueError:
-        raise HTTPException(404, f"No {what} {iri!r}: not a valid IRI") from None
+        raise NotFoundError(what, iri, key="not_found_iri") from None
 
 
 _IRI = Parameter("iri", "iri", True)
@@ -176,7 +116,7 @@ def _organisations(state: ServiceState) -> list[dict[str, Any]]:
     for r in rows:
         iri = r["org"].value
         k = _v(r, "kind").rsplit("#", 1)[-1]
-        item = seen.setdefault(iri, {"iri": iri, "id": slug(iri), "label_sv": _v(r, "sv"), "label_en": _v(r, "en"), "kinds": []})
+        item = seen.setdefault(iri, {"iri": iri, "id": slug(iri), "label_sv": _v(r, "sv"), "label_en": _v(r, "en"), "label": _both(r, "sv", "en"), "kinds": []})
         if k not in item["kinds"]:
             item["kinds"].append(k)
     return list(seen.values())
@@ -202,9 +142,11 @@ def _organisation(state: ServiceState, found: dict[str, Any]) -> dict[str, Any]:
                 "iri": r["responsibility"].value,
                 "label_sv": _v(r, "label_sv"),
                 "label_en": _v(r, "label_en"),
+                "label": _both(r, "label_sv", "label_en"),
                 "role": _v(r, "role"),
                 "basis_sv": _v(r, "basis_sv"),
                 "basis_en": _v(r, "basis_en"),
+                "basis": _both(r, "basis_sv", "basis_en"),
                 "settings": [],
                 "life_stages": [],
                 "levels": [],
@@ -240,11 +182,13 @@ def _measures(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any
                 "id": slug(r["intervention"].value),
                 "label_sv": _v(r, "label_sv"),
                 "label_en": _v(r, "label_en"),
+                "label": _both(r, "label_sv", "label_en"),
                 "best_certainty": _v(r, "best_certainty"),
                 "certainty": slug(_v(r, "best_certainty") or ""),
                 "entries": int(_v(r, "entries") or 0),
                 "justification_sv": _v(r, "justification_sv"),
                 "justification_en": _v(r, "justification_en"),
+                "justification": _both(r, "justification_sv", "justification_en"),
                 "responsibilities": (_v(r, "responsibilities") or "").split(),
                 "sources": (_v(r, "sources") or "").split(),
             }
@@ -270,14 +214,11 @@ def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], 
             item = {
                 "intervention": iv,
                 "id": slug(iv),
-                "label_sv": _v(r, "label_sv"),
-                "label_en": _v(r, "label_en"),
+                "label": _both(r, "label_sv", "label_en"),
                 "rank": rank,
                 "certainty": scale.code(rank),
-                "statement_sv": _v(r, "statement_sv"),
-                "statement_en": _v(r, "statement_en"),
-                "responsibility_sv": _v(r, "resp_sv"),
-                "responsibility_en": _v(r, "resp_en"),
+                "statement": _both(r, "statement_sv", "statement_en"),
+                "responsibility": _both(r, "resp_sv", "resp_en"),
                 "sources": set(),
                 "entries": set(),
             }
@@ -287,7 +228,7 @@ def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], 
             groups[key][iv] = item
         item["sources"].add(r["source"].value)
         item["entries"].add(r["entry"].value)
-    return {k: sorted(v.values(), key=lambda m: (-m["rank"], -len(m["entries"]), m["label_sv"] or "")) for k, v in sorted(groups.items())}
+    return {k: sorted(v.values(), key=lambda m: (-m["rank"], -len(m["entries"]), m["label"]["sv"] or "")) for k, v in sorted(groups.items())}
 
 
 def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, Any]]:
@@ -346,6 +287,7 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
     evidence = state.runner.run("intervention-evidence", {"intervention": iri})
     entries = [
         {k: _v(r, k) for k in ("entry", "outcome", "effect", "certainty", "design", "status", "source", "source_label", "year", "statement_sv", "statement_en")}
+        | {"statement": _both(r, "statement_sv", "statement_en")}
         for r in evidence
     ]
     iris = [
@@ -359,8 +301,10 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
         "id": iv_id,
         "label_sv": next((t.value for t in props["label"] if t.language == "sv"), None),
         "label_en": next((t.value for t in props["label"] if t.language == "en"), None),
+        "label": {code: lang("label", code) for code in ("sv", "en")},
         "definition_sv": lang("definition", "sv"),
         "definition_en": lang("definition", "en"),
+        "definition": {code: lang("definition", code) for code in ("sv", "en")},
         "settings": [t.value for t in props.get("setting", [])],
         "life_stages": [t.value for t in props.get("lifeStage", [])],
         "levels": [t.value for t in props.get("levelOfAction", [])],
@@ -379,4 +323,11 @@ def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:
 
     m = setting_stage_gaps(state.runner, state.store, min_certainty=min_certainty)
     cells = {k: {"entries": n, "best": m.certainty.code(best) if best else None} for k, (n, best) in m.cells.items()}
-    return {"settings": m.rows, "stages": m.columns, "cells": cells, "names": labels(state, m.rows + m.columns), "min_certainty": min_certainty}
+    return {
+        "settings": m.rows,
+        "stages": m.columns,
+        "cells": cells,
+        "names": labels(state, m.rows + m.columns),
+        "min_certainty": min_certainty,
+        "levels": m.certainty.codes,  # the choices of a minimum, most certain first
+    }

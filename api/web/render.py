@@ -1,0 +1,177 @@
+"""The pages' Jinja environment, set up once, and the pages that more than one router serves.
+
+Every template gets the page's language (``lang``; ``other_lang`` and ``switch_url`` for the switch), asks
+for interface text with ``t("key")`` and takes the page's language from a language map with ``| pick`` (both
+from :mod:`api.i18n`); ``| number`` writes a number as the page's language does. No template branches on the
+language. A page is English with ``?lang=en`` and Swedish otherwise (no cookie, no Accept-Language).
+
+Linked data (``/id/…``, ``/ontology``, ``/shapes``) answers browsers with :func:`resource_page`,
+:func:`ontology_page` and :func:`shapes_page`.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api import i18n
+from api.analysis import life_course_order
+from api.catalogue.certainty import certainty_scale
+from api.errors import NotFoundError
+from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES
+from api.web import views as data
+from api.web.deps import ServiceState, get_state
+from api.web.views import pages as page_data
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+COMPACT = sorted({**PREFIXES, "id": ID}.items(), key=lambda kv: -len(kv[1]))
+SHAPES_IRI = BASE_IRI + "shapes"
+
+
+def lang_of(request: Request) -> str:
+    """The page's language: "en" for ``?lang=en``, else "sv"."""
+    return "en" if request.query_params.get("lang") == "en" else "sv"
+
+
+def short(iri: str) -> str:
+    """An IRI as ``prefix:local`` with the project's prefixes (``id:`` for the individuals), else unchanged.
+
+    >>> short(ID + "setting/home"), short("urn:x")
+    ('id:setting/home', 'urn:x')
+    """
+    for p, ns in COMPACT:
+        if iri.startswith(ns):
+            return f"{p}:{iri[len(ns) :]}"
+    return iri
+
+
+def local(iri: str) -> str:
+    """The path of one of our IRIs on this site (any other IRI unchanged).
+
+    >>> local(ID + "setting/home"), local("http://example.org/x")
+    ('/id/setting/home', 'http://example.org/x')
+    """
+    return iri.replace(BASE_IRI.rstrip("/"), "", 1)
+
+
+@jinja2.pass_context
+def _t(context: jinja2.runtime.Context, key: str, **params: object) -> str:
+    return i18n.t(key, context["lang"], **params)
+
+
+@jinja2.pass_context
+def _pick(context: jinja2.runtime.Context, value: Any) -> Any:
+    return i18n.pick(value, context["lang"])
+
+
+@jinja2.pass_context
+def _number(context: jinja2.runtime.Context, value: float, decimals: int = 2) -> str:
+    return i18n.number(value, context["lang"], decimals=decimals)
+
+
+@jinja2.pass_context
+def _certainty_label(context: jinja2.runtime.Context, code: str | None) -> str:
+    """The name of a certainty level in the page's language, as the graph's certainty scheme gives it."""
+    return certainty_scale(get_state(context["request"]).store).label(code, context["lang"])
+
+
+def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
+    """The templates' environment, with every global and filter the pages use."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(directory)), autoescape=jinja2.select_autoescape())
+    env.globals.update(
+        t=_t,
+        certainty_label=_certainty_label,
+        short=short,
+        short_id=data.slug,
+        local=local,
+        citation=data.citation,
+        ordered_stages=life_course_order,
+    )
+    env.filters.update(pick=_pick, number=_number)
+    return env
+
+
+def page_language(request: Request) -> dict[str, str]:
+    """What every page knows of its language: ``lang``, the other one, and this page's URL in the other one."""
+    lang = lang_of(request)
+    other = "en" if lang == "sv" else "sv"
+    query = dict(request.query_params)
+    query["lang"] = other
+    return {"lang": lang, "other_lang": other, "switch_url": request.url.path + "?" + urllib.parse.urlencode(query)}
+
+
+templates = Jinja2Templates(env=environment(), context_processors=[page_language])
+
+
+def render(request: Request, template: str, **context: Any) -> HTMLResponse:
+    """``template`` rendered in the request's language."""
+    return templates.TemplateResponse(request, template, context)
+
+
+# ------------------------------------------------------------------------------ pages of linked data
+def organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
+    """The organisation's page; its HTML is kept per data version, language and path (the most visited page)."""
+    if set(request.query_params) - {"lang"}:  # the page links back with every parameter: keep only the plain ones
+        return _organisation_page(request, state, org_id)
+    key = ("organisation-page", org_id, lang_of(request), request.url.path)
+    return HTMLResponse(data.cached(state, key, lambda: bytes(_organisation_page(request, state, org_id).body)))
+
+
+def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
+    org = data.organisation(state, org_id)
+    if org is None:
+        raise NotFoundError("organisation", org_id)
+    groups = data.measure_details(state, org_id)
+    entry_ids = [e for items in groups.values() for m in items for e in m["entries"]]
+    names = {**data.labels(state, [k for pair in groups for k in pair]), **data.labels(state, entry_ids)}
+    srcs = data.sources_info(state, [s for items in groups.values() for m in items for s in m["sources"]])
+    return render(request, "organisation.html", org=org, groups=groups, names=names, sources=srcs)
+
+
+def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLResponse:
+    """The page of any IRI under ``/id/``: an organisation's or an intervention's own page, else its properties."""
+    kind, _, rest = iri.removeprefix(ID).partition("/")
+    if kind == "organisation" and "/" not in rest:
+        return organisation_page(request, state, rest)
+    if kind == "intervention":
+        iv = data.intervention(state, rest)
+        if iv is None:
+            raise NotFoundError("intervention", rest)
+        return render(request, "intervention.html", iv=iv)
+    found = page_data.resource(state, iri)
+    if found is None:
+        raise NotFoundError("resource", iri)
+    return render(request, "resource.html", iri=iri, **found)
+
+
+def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
+    """The ontology's documentation: its classes and properties with their labels and definitions."""
+    headings = {  # the sections in order: the kind of term (its OWL class) and the section's heading
+        "Class": i18n.text_map("classes"),
+        "ObjectProperty": i18n.text_map("object_properties"),
+        "DatatypeProperty": i18n.text_map("datatype_properties"),
+        "AnnotationProperty": i18n.text_map("annotation_properties"),
+    }
+    sections: dict[str, list[dict[str, Any]]] = {kind: [] for kind in headings}
+    for term in page_data.ontology_terms(state):
+        sections[term["kind"]].append({**term, "extra": ", ".join(short(e) for e in term["extra"])})
+    return render(
+        request,
+        "ontology.html",
+        sections=[(headings[kind], items) for kind, items in sections.items() if items],
+        title=i18n.text_map("ontology_title"),
+        ontology=ONTOLOGY_IRI,
+    )
+
+
+def shapes_page(request: Request, state: ServiceState) -> HTMLResponse:
+    """The shapes' documentation: every named shape, its severity and path, with its name and description."""
+    items = [{**shape, "extra": shape["severity"] + (" · " + short(shape["path"]) if shape["path"] else "")} for shape in page_data.shape_descriptions(state)]
+    title = i18n.text_map("shapes_title")
+    return render(request, "ontology.html", sections=[(title, items)], title=title, ontology=SHAPES_IRI)

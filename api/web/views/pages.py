@@ -1,0 +1,146 @@
+"""Read models of the pages that the REST API does not share: the strategy, the ontology's and the shapes'
+documentation, and the page of any resource.
+
+Plain dicts, no HTTP. What the graph says in both languages is a language map (``{"sv": …, "en": …}``), so
+one read model serves the Swedish and the English page; the page takes its language with ``| pick``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+
+from api.analysis import indicator_coverage
+from api.catalogue.internal import internal
+from api.i18n import LANGUAGES
+from api.vocab import BASE_IRI, ID, VOCAB
+from api.web.deps import ServiceState
+from api.web.views import _v, citation, labels, ref_or_404, sources_info
+
+TARGET_PICTURE = ID + "goal/strategy-target-picture"
+
+
+def strategy(state: ServiceState) -> dict[str, Any]:
+    """The strategy's concept schemes with their top concepts, its target picture, cost figures and indicators.
+
+    A cost figure's ``billions`` is its amount in billions of SEK: one number, or the two ends of a range.
+    ``indicators`` is a language map of :func:`api.analysis.indicator_coverage`'s table.
+    """
+    rows = state.runner.run("strategy-structure")
+    scheme_names = labels(state, [r["scheme"].value for r in rows])
+    schemes: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        scheme = schemes.setdefault(r["scheme"].value, {"name": scheme_names.get(r["scheme"].value, {}), "concepts": []})
+        scheme["concepts"].append(
+            {
+                "label": {lang: _v(r, f"label_{lang}") for lang in LANGUAGES},
+                "definition": {lang: _v(r, f"definition_{lang}") for lang in LANGUAGES},
+                "quotation": _v(r, "quotation"),
+            }
+        )
+    target: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for r in state.store.select(internal("definition-in-language", {"resource": TARGET_PICTURE, "lang": lang})):
+            target.setdefault(lang, r["d"].value)
+    figures = state.runner.run("cost-figures")
+    cost_names = labels(state, [c["cost"].value for c in figures])
+    costs = []
+    for c in figures:
+        amounts = ("amount",) if "amount" in c else ("min_amount", "max_amount")
+        costs.append(
+            {
+                "cost": c["cost"].value,
+                "label": cost_names.get(c["cost"].value) or {"en": c["label_en"].value},
+                "billions": [float(c[a].value) / 1e9 for a in amounts],
+                "year": _v(c, "year"),
+                "reference": _v(c, "reference"),
+            }
+        )
+    return {
+        "schemes": list(schemes.values()),
+        "target": {lang: target.get(lang, "") for lang in LANGUAGES},
+        "costs": costs,
+        "indicators": {lang: indicator_coverage(state.store, lang=lang) for lang in LANGUAGES},
+    }
+
+
+def ontology_terms(state: ServiceState) -> list[dict[str, Any]]:
+    """The ontology's classes and properties, by kind and name: label and definition (language maps), and
+    ``extra``, the IRIs of the classes a class specialises or of a property's range."""
+    terms: dict[tuple[str, str], dict[str, Any]] = {}
+    for lang in LANGUAGES:  # a term is listed when it has a label in either language
+        for r in state.store.select(internal("ontology-terms", {"lang": lang})):
+            term = terms.setdefault(
+                (r["kind"].value, r["x"].value),
+                {
+                    "kind": r["kind"].value.rsplit("#", 1)[-1],
+                    "name": r["x"].value[len(VOCAB) :],
+                    "label": dict.fromkeys(LANGUAGES),
+                    "definition": dict.fromkeys(LANGUAGES, ""),
+                    "extra": (_v(r, "extra") or "").split(),
+                },
+            )
+            if term["label"][lang] is None:
+                term["label"][lang] = r["l"].value
+                term["definition"][lang] = _v(r, "d") or ""
+    return [terms[key] for key in sorted(terms)]
+
+
+def shape_descriptions(state: ServiceState) -> list[dict[str, Any]]:
+    """Every named SHACL shape: its local name, name and description (language maps), severity and path."""
+    import rdflib
+
+    g = state.validator.shapes_graph
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    items = []
+    for shape in sorted(set(g.subjects(sh.name, None)), key=str):
+
+        def text(pred: rdflib.URIRef, lang: str, shape: rdflib.term.Node = shape) -> str:
+            return next((str(o) for o in g.objects(shape, pred) if getattr(o, "language", None) == lang), "")
+
+        severity = g.value(shape, sh.severity)
+        path = g.value(shape, sh.path)
+        items.append(
+            {
+                "name": str(shape).rsplit("#", 1)[-1],
+                "label": {lang: text(sh.name, lang) for lang in LANGUAGES},
+                "definition": {lang: text(sh.description, lang) for lang in LANGUAGES},
+                "severity": str(severity).rsplit("#", 1)[-1] if severity else "",
+                "path": str(path) if path else None,
+            }
+        )
+    return items
+
+
+def resource(state: ServiceState, iri: str) -> dict[str, Any] | None:
+    """Any resource of the graph for its page; None when the graph says nothing about it.
+
+    ``properties`` and a scheme's ``concepts`` are language maps of lists: each language's list holds the values
+    in that language and those in none. A property's ``link`` is the value's page on this site, or the value
+    itself for another web IRI. ``citation`` is a source's reference.
+    """
+    ref_or_404(iri)  # not an IRI: NotFoundError before any query
+    rows = state.store.select(internal("properties", {"resource": iri}))
+    if not rows:
+        return None
+    properties: dict[str, list[dict[str, Any]]] = {lang: [] for lang in LANGUAGES}
+    for r in rows:
+        o = r["o"]
+        named = isinstance(o, ox.NamedNode)
+        link = o.value.replace(BASE_IRI.rstrip("/"), "", 1) if o.value.startswith(ID) else (o.value if named and o.value.startswith("http") else None)
+        item = {"property": r["p"].value, "value": o.value, "iri": named, "link": link}
+        for lang in LANGUAGES:
+            if getattr(o, "language", None) in (None, "", lang):
+                properties[lang].append(item)
+    kind = iri.removeprefix(ID).partition("/")[0]
+    concepts: dict[str, list[dict[str, Any]]] = {lang: [] for lang in LANGUAGES}
+    if kind == "scheme":
+        for lang in LANGUAGES:
+            for c in state.store.select(internal("scheme-concepts-in-language", {"scheme": iri, "lang": lang})):
+                concepts[lang].append({"iri": c["c"].value, "label": c["l"].value, "definition": _v(c, "d"), "broader": _v(c, "b")})
+    cite = None
+    if kind == "source":
+        info = sources_info(state, [iri]).get(iri)
+        cite = citation(info) if info else None
+    return {"names": labels(state, [iri]).get(iri, {}), "properties": properties, "concepts": concepts, "citation_text": cite}

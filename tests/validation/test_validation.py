@@ -1,0 +1,211 @@
+"""SHACL validation: the repository conforms, every invalid case is rejected for the right reason,
+targeted validation agrees with full validation, and the fast path agrees with plain pyshacl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from api.validation import ShaclValidator, load_context, validate_repository
+from harness import run_cli
+
+CORPUS = Path(__file__).parents[1] / "data" / "validation"
+ID = "https://w3id.org/mhkg/id/"
+MH = "https://w3id.org/mhkg/ontology#"
+SHP = "https://w3id.org/mhkg/shapes#"
+
+# file -> the exact violations expected: (constraint component, focus node, path, source shape)
+INVALID = {
+    "missing-intervention": {("MinCountConstraintComponent", "evidence/test-missing-intervention", MH + "intervention", "EvidenceEntryShape-intervention")},
+    "two-certainties": {("MaxCountConstraintComponent", "evidence/test-two-certainties", MH + "certainty", "EvidenceEntryShape-certainty")},
+    "setting-from-wrong-scheme": {("NodeConstraintComponent", "evidence/test-wrong-scheme", MH + "setting", "EvidenceEntryShape-setting")},
+    "source-as-literal": {
+        ("NodeKindConstraintComponent", "evidence/test-source-literal", MH + "citesSource", "EvidenceEntryShape-citesSource"),
+        ("SPARQLConstraintComponent", "evidence/test-source-literal", MH + "citesSource", "CitedSourceExistsShape"),
+    },
+    "date-as-plain-string": {
+        ("DatatypeConstraintComponent", "evidence/test-date-string", "http://purl.org/dc/terms/created", "EvidenceEntryShape-created"),
+        ("MinInclusiveConstraintComponent", "evidence/test-date-string", "http://purl.org/dc/terms/created", "EvidenceEntryShape-created"),
+    },
+    "date-too-early": {("MinInclusiveConstraintComponent", "evidence/test-date-early", "http://purl.org/dc/terms/created", "EvidenceEntryShape-created")},
+    "statement-without-swedish": {("QualifiedMinCountConstraintComponent", "evidence/test-no-swedish", MH + "statement", "EvidenceEntryShape-statement-sv")},
+    "two-swedish-statements": {("QualifiedMaxCountConstraintComponent", "evidence/test-two-swedish", MH + "statement", "EvidenceEntryShape-statement-sv")},
+    "statement-in-german": {("LanguageInConstraintComponent", "evidence/test-german", MH + "statement", "EvidenceEntryShape-statement-languages")},
+    "iri-not-following-pattern": {("PatternConstraintComponent", "evidence/Test_Entry", None, "EvidenceEntryShape")},
+    "cited-source-missing": {("SPARQLConstraintComponent", "evidence/test-source-missing", MH + "citesSource", "CitedSourceExistsShape")},
+    "intervention-missing": {("SPARQLConstraintComponent", "evidence/test-intervention-missing", MH + "intervention", "InterventionExistsShape")},
+    "duplicate-entry": {("SPARQLConstraintComponent", "evidence/test-duplicate", None, "NoDuplicateEntryShape")},
+    "rationale-missing": {("SPARQLConstraintComponent", "evidence/test-no-rationale", MH + "certaintyRationale", "CertaintyRationaleShape")},
+    "modified-before-created": {("SPARQLConstraintComponent", "evidence/test-dates-reversed", "http://purl.org/dc/terms/modified", "DateOrderShape")},
+    "doi-as-url": {("PatternConstraintComponent", "source/test-doi-url", "http://prismstandard.org/namespaces/basic/2.0/doi", "SourceShape-doi")},
+    "source-without-authors-or-publisher": {("OrConstraintComponent", "source/test-no-authors", None, "SourceShape")},
+    "year-out-of-range": {("PatternConstraintComponent", "source/test-year-1850", "http://purl.org/dc/terms/issued", "SourceShape-issued")},
+    "sdg-goal-instead-of-target": {("ClassConstraintComponent", "intervention/test-sdg-goal", MH + "servesSdgTarget", "InterventionShape-servesSdgTarget")},
+    "cost-without-amount": {("OrConstraintComponent", "cost/test-no-amount", None, "CostEstimateShape")},
+    "currency-not-iso": {("PatternConstraintComponent", "cost/test-currency", MH + "currency", "CostEstimateShape-currency")},
+    "organisation-without-responsibility": {
+        ("MinCountConstraintComponent", "organisation/test-no-resp", MH + "hasResponsibility", "OrganisationShape-hasResponsibility")
+    },
+    "responsibility-without-swedish-basis": {
+        ("QualifiedMinCountConstraintComponent", "responsibility/test-basis--work", MH + "basisNote", "ResponsibilityShape-basisNote-sv")
+    },
+}
+VALID = [
+    ("entry-citing-existing-source",),
+    ("entry-citing-new-source", "new-source"),
+    ("new-source",),
+    ("new-intervention",),
+    ("new-organisation",),
+    ("new-cost-estimate",),
+]
+
+
+@pytest.fixture(scope="module")
+def validator() -> ShaclValidator:
+    return ShaclValidator()
+
+
+def test_repository_conforms(validator: ShaclValidator) -> None:
+    report = validate_repository(validator=validator)
+    violations = [(r.focus_node, r.source_shape, r.value) for r in report.results if r.severity == "Violation"]
+    assert violations == []
+    assert report.conforms
+
+
+def test_fast_path_equals_plain_pyshacl_on_the_repository(validator: ShaclValidator) -> None:
+    ctx = load_context()
+    fast = validator.validate(ctx.store)
+    reference = validator.validate_with_pyshacl(ctx.store)
+
+    def key(r):
+        return (r.severity, r.focus_node, r.source_shape, r.constraint_component, r.path, r.value)
+
+    assert {key(r) for r in fast.results} == {key(r) for r in reference.results}
+    assert len(fast.results) == len(reference.results)
+
+
+def test_every_constraint_kind_is_covered_by_the_corpus() -> None:
+    assert sorted(p.stem for p in (CORPUS / "invalid").glob("*.ttl")) == sorted(INVALID)
+    components = {c for expected in INVALID.values() for c, *_ in expected}
+    for component in (
+        "MinCount",
+        "MaxCount",
+        "Node",
+        "NodeKind",
+        "Datatype",
+        "MinInclusive",
+        "QualifiedMinCount",
+        "QualifiedMaxCount",
+        "LanguageIn",
+        "Pattern",
+        "Or",
+        "Class",
+        "SPARQL",
+    ):
+        assert f"{component}ConstraintComponent" in components
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid_case_is_rejected_for_the_right_reason(validator: ShaclValidator, name: str) -> None:
+    report = validate_repository([CORPUS / "invalid" / f"{name}.ttl"], validator=validator)
+    got = {
+        (r.constraint_component, r.focus_node.removeprefix(ID), r.path, r.source_shape.removeprefix(SHP)) for r in report.results if r.severity == "Violation"
+    }
+    assert got == INVALID[name]
+    assert not report.conforms
+    for r in report.results:
+        assert r.message.get("sv") and r.message.get("en"), r
+        assert r.name.get("sv") and r.name.get("en"), r
+        assert r.file == f"tests/data/validation/invalid/{name}.ttl"
+
+
+@pytest.mark.parametrize("names", VALID, ids=[v[0] for v in VALID])
+def test_valid_case_is_accepted(validator: ShaclValidator, names: tuple[str, ...]) -> None:
+    report = validate_repository([CORPUS / "valid" / f"{n}.ttl" for n in names], validator=validator)
+    assert [r for r in report.results if r.severity in ("Violation", "Warning")] == []
+    assert report.conforms_strictly()
+
+
+def test_entry_is_checked_in_the_context_of_the_repository(validator: ShaclValidator) -> None:
+    alone = validate_repository([CORPUS / "valid" / "entry-citing-new-source.ttl"], validator=validator)
+    assert {r.source_shape for r in alone.results if r.severity == "Violation"} == {SHP + "CitedSourceExistsShape"}
+
+
+def test_warning_passes_unless_strict(validator: ShaclValidator) -> None:
+    report = validate_repository([CORPUS / "warning" / "journal-article-without-doi.ttl"], validator=validator)
+    assert report.conforms and not report.conforms_strictly()
+    assert [(r.severity, r.source_shape) for r in report.results] == [("Warning", SHP + "JournalArticleShape-doi")]
+
+
+def test_targeted_verdicts_equal_full_validation(validator: ShaclValidator) -> None:
+    cases = sorted((CORPUS / "invalid").glob("*.ttl")) + sorted((CORPUS / "valid").glob("*.ttl"))
+    ctx = load_context(cases)
+    full = validator.validate(ctx.store)
+
+    def key(r):
+        return (r.severity, r.focus_node, r.source_shape, r.constraint_component, r.path, r.value)
+
+    for case in cases:
+        nodes = {iri for iri, f in ctx.defined_in.items() if f.endswith(case.name)}
+        targeted = validator.validate(ctx.store, focus_nodes=nodes)
+        assert {key(r) for r in targeted.results} == {key(r) for r in full.results if r.focus_node in nodes}, case.name
+
+
+def test_validate_command_on_the_repository(cli_env: dict[str, str]) -> None:
+    proc = run_cli("validate")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "conforms: 0 violations" in proc.stdout
+
+
+def test_validate_command_explains_a_violation_in_both_languages() -> None:
+    proc = run_cli("validate", str(CORPUS / "invalid" / "two-certainties.ttl"))
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert "tests/data/validation/invalid/two-certainties.ttl" in out
+    assert "id:evidence/test-two-certainties" in out
+    assert "shp:EvidenceEntryShape-certainty mh:certainty" in out
+    assert "sv: Ange exakt en GRADE-nivå med mh:certainty" in out
+    assert "en: Give exactly one GRADE certainty with mh:certainty" in out
+
+
+def test_validate_command_formats() -> None:
+    bad = str(CORPUS / "invalid" / "cited-source-missing.ttl")
+    data = json.loads(run_cli("validate", "--format", "json", bad).stdout)
+    assert data["conforms"] is False and data["counts"]["Violation"] == 1
+    turtle = run_cli("validate", "--format", "turtle", bad).stdout
+    g = rdflib.Graph().parse(data=turtle, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    report = g.value(predicate=rdflib.RDF.type, object=sh.ValidationReport)
+    assert g.value(report, sh.conforms) == rdflib.Literal(False)
+    assert len(list(g.objects(report, sh.result))) >= 1
+
+
+def test_validate_command_strict_and_exit_codes(tmp_path: Path) -> None:
+    warning = str(CORPUS / "warning" / "journal-article-without-doi.ttl")
+    assert run_cli("validate", warning).returncode == 0
+    assert run_cli("validate", "--strict", warning).returncode == 1
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix ev: <https://w3id.org/mhkg/id/evidence/> .\nev:x a ev:y ;\n")
+    proc = run_cli("validate", str(broken))
+    assert proc.returncode == 2
+    assert f"{broken}:3:1: syntax error" in proc.stderr
+    assert run_cli("validate", str(tmp_path / "missing.ttl")).returncode == 2
+
+
+def test_every_shape_has_name_description_and_message_in_both_languages(validator: ShaclValidator) -> None:
+    g = validator.shapes_graph
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    shapes = set(g.subjects(rdflib.RDF.type, sh.NodeShape)) | set(g.subjects(rdflib.RDF.type, sh.PropertyShape))
+    shapes |= set(g.objects(None, sh.property)) | set(g.objects(None, sh.node)) | set(g.objects(None, sh.qualifiedValueShape))
+    shapes |= set(g.subjects(rdflib.RDF.type, sh.SPARQLConstraint))
+    assert len(shapes) > 100
+    for shape in shapes:
+        assert isinstance(shape, rdflib.URIRef), f"a shape without an IRI: {shape}"
+        for pred in (sh.name, sh.description, sh.message):
+            langs = {o.language for o in g.objects(shape, pred)}
+            assert {"sv", "en"} <= langs, f"{shape} lacks {pred} in sv/en"
+    for prop in set(g.subjects(rdflib.RDF.type, sh.PropertyShape)):
+        assert g.value(prop, sh.severity) is not None, f"{prop} states no severity"

@@ -1,0 +1,248 @@
+"""REST API, curation, linked data and pages (FastAPI TestClient on the real graph)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from api.catalogue import catalogue
+from api.store import EmbeddedStore
+from api.web.app import create_app
+from api.web.negotiation import GRAPHS
+
+ID = "https://w3id.org/mhkg/id/"
+CORPUS = Path(__file__).parents[1] / "data" / "validation"
+TOKEN = "test-token-4b1d"  # noqa: S105 - a test token
+
+
+@pytest.fixture(scope="module")
+def client(store: EmbeddedStore) -> TestClient:
+    return TestClient(create_app(store))
+
+
+@pytest.fixture()
+def writable(built, root: Path, tmp_path: Path) -> tuple[TestClient, EmbeddedStore, Path]:
+    """An app over a copy of the repository (so submissions write into a temporary evidence/)."""
+    for folder in ("ontology", "evidence", "shapes", "queries"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    s = EmbeddedStore()
+    s.add_triples(built[1].triples())
+    return TestClient(create_app(s, root=tmp_path, token=TOKEN)), s, tmp_path
+
+
+# ---------------------------------------------------------------------------- REST
+def test_organisations_list_paginates_and_searches(client: TestClient) -> None:
+    page = client.get("/api/v1/organisations", params={"limit": 10}).json()
+    assert page["total"] >= 60 and len(page["items"]) == 10
+    rest = client.get("/api/v1/organisations", params={"offset": 10, "limit": 500}).json()
+    assert {o["id"] for o in page["items"]}.isdisjoint({o["id"] for o in rest["items"]})
+    found = client.get("/api/v1/organisations", params={"q": "trafik"}).json()["items"]
+    assert {o["id"] for o in found} == {"trafiknamnden", "ab-storstockholms-lokaltrafik"}
+    municipalities = client.get("/api/v1/organisations", params={"kind": "Municipality", "limit": 100}).json()
+    assert municipalities["total"] == 26
+
+
+def test_organisation_detail_and_measures(client: TestClient) -> None:
+    org = client.get("/api/v1/organisations/trafiknamnden").json()
+    assert org["label_sv"] == "Trafiknämnden" and org["responsibilities"][0]["settings"] == [ID + "setting/public-transport"]
+    measures = client.get("/api/v1/organisations/trafiknamnden/measures").json()
+    ids = [m["id"] for m in measures["items"]]
+    assert "suicide-hotspot-means-restriction" in ids
+    first = measures["items"][0]
+    assert first["justification_sv"] and first["sources"] and first["certainty"] == "moderate"
+    filtered = client.get("/api/v1/organisations/trafiknamnden/measures", params={"min_certainty": "moderate"}).json()
+    assert 0 < filtered["total"] < measures["total"]
+    assert client.get("/api/v1/organisations/nobody").status_code == 404
+    assert client.get("/api/v1/organisations/trafiknamnden/measures", params={"setting": "not an iri"}).status_code == 422
+
+
+def test_interventions_evidence_sources_vocabularies(client: TestClient) -> None:
+    iv = client.get("/api/v1/interventions/housing-first").json()
+    assert iv["label_en"] == "Housing First" or "Housing First" in iv["label_en"]
+    assert {e["source"] for e in iv["entries"]} == {ID + "source/baxter-2019", ID + "source/aubry-2019"}
+    assert client.get("/api/v1/interventions", params={"limit": 5}).json()["total"] >= 50
+    entry = client.get("/api/v1/evidence/housing-first--housing-stability--baxter-2019").json()
+    assert entry["properties"]["https://w3id.org/mhkg/ontology#intervention"] == [ID + "intervention/housing-first"]
+    src = client.get("/api/v1/sources/patel-2018-lancet-commission").json()
+    assert src["doi"] == "10.1016/S0140-6736(18)31612-X"
+    schemes = {s["id"]: s for s in client.get("/api/v1/vocabularies").json()}
+    assert schemes["settings"]["concepts"] == 14
+    assert len(client.get("/api/v1/vocabularies/life-stages").json()["concepts"]) == 4
+
+
+def test_gaps_and_stats(client: TestClient, store: EmbeddedStore) -> None:
+    cells = client.get("/api/v1/gaps", params={"min_certainty": "high"}).json()
+    assert len(cells) == 32 and all(c["gap"] for c in cells)
+    stats = client.get("/api/v1/stats").json()
+    assert stats["headline"]["municipalities"] == 26
+
+
+def test_every_catalogue_query_is_an_operation(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for name, q in catalogue().items():
+        op = spec["paths"][f"/api/v1/queries/{name}"]["get"]
+        assert op["summary"] == q.summary
+        declared = {p["name"]: p["required"] for p in op.get("parameters", [])}
+        assert declared == {p.name: p.required for p in q.parameters}
+    rows = client.get("/api/v1/queries/committee-measures", params={"org": ID + "organisation/trafiknamnden"}).json()
+    assert rows["head"]["vars"][0] == "intervention" and rows["results"]["bindings"]
+    assert client.get("/api/v1/queries/committee-measures").status_code == 422
+    assert client.get("/api/v1/queries/committee-measures", params={"org": "x> } DROP ALL"}).status_code == 422
+    assert client.get("/docs").status_code == 200 and "swagger" in client.get("/docs").text.lower()
+
+
+# ---------------------------------------------------------------------------- curation
+def test_validate_returns_the_report_and_stores_nothing(writable) -> None:
+    client, store, root = writable
+    files, count = sorted((root / "evidence").rglob("*")), store.count()
+    bad = (CORPUS / "invalid" / "two-certainties.ttl").read_bytes()
+    report = client.post("/api/v1/validate", content=bad, headers={"Content-Type": "text/turtle"}).json()
+    assert report["conforms"] is False
+    violation = next(r for r in report["results"] if r["severity"] == "Violation")
+    assert violation["message"]["sv"].startswith("Ange exakt en GRADE-nivå") and violation["message"]["en"].startswith("Give exactly one")
+    good = (CORPUS / "valid" / "entry-citing-existing-source.ttl").read_bytes()
+    assert client.post("/api/v1/validate", content=good, headers={"Content-Type": "text/turtle"}).json()["conforms"] is True
+    jsonld = ox.serialize(list(ox.parse(input=good, format=ox.RdfFormat.TURTLE)), format=ox.RdfFormat.JSON_LD)
+    assert client.post("/api/v1/validate", content=jsonld, headers={"Content-Type": "application/ld+json"}).json()["conforms"] is True
+    broken = client.post("/api/v1/validate", content=b"@prefix x: <y> .\nx:a x:b", headers={"Content-Type": "text/turtle"})
+    assert broken.status_code == 400 and broken.json()["detail"]["line"] == 2
+    assert sorted((root / "evidence").rglob("*")) == files and store.count() == count
+
+
+def test_submission_needs_a_token(writable) -> None:
+    client, _, _ = writable
+    good = (CORPUS / "valid" / "entry-citing-existing-source.ttl").read_bytes()
+    assert client.post("/api/v1/evidence", content=good, headers={"Content-Type": "text/turtle"}).status_code == 401
+    wrong = client.post("/api/v1/evidence", content=good, headers={"Content-Type": "text/turtle", "Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+
+
+def test_refused_submission_leaves_files_and_store_untouched(writable) -> None:
+    client, store, root = writable
+    files, count = sorted((root / "evidence").rglob("*")), store.count()
+    bad = (CORPUS / "invalid" / "cited-source-missing.ttl").read_bytes()
+    r = client.post("/api/v1/evidence", content=bad, headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 422 and r.json()["conforms"] is False
+    assert sorted((root / "evidence").rglob("*")) == files and store.count() == count
+
+
+def test_accepted_submission_is_written_and_shows_in_the_measures_at_once(writable) -> None:
+    client, store, root = writable
+    text = (CORPUS / "valid" / "entry-citing-existing-source.ttl").read_text().replace("setting:compulsory-school", "setting:public-transport")
+    before = {m["id"] for m in client.get("/api/v1/organisations/trafiknamnden/measures").json()["items"]}
+    r = client.post("/api/v1/evidence", content=text.encode(), headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 201, r.text
+    path = root / r.json()["file"]
+    assert path.exists() and not list(path.parent.glob(".*.tmp"))
+    after = {m["id"] for m in client.get("/api/v1/organisations/trafiknamnden/measures").json()["items"]}
+    assert after == before | {"school-sel"}
+    iri = "https://w3id.org/mhkg/id/evidence/test-valid-entry"
+    seen = client.get("/sparql", params={"query": f"ASK {{ <{iri}> a mh:EvidenceEntry }}"}, headers={"Accept": "application/sparql-results+json"})
+    assert seen.json()["boolean"] is True  # the query workers serve the new content too
+    again = client.post("/api/v1/evidence", content=text.encode(), headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"})
+    assert again.status_code == 409
+
+
+# ---------------------------------------------------------------------------- linked data
+@pytest.mark.parametrize(
+    ("accept", "suffix", "media"),
+    [
+        ("text/turtle", ".ttl", "text/turtle"),
+        ("application/n-triples", ".nt", "application/n-triples"),
+        ("application/ld+json", ".jsonld", "application/ld+json"),
+        ("application/rdf+xml", ".rdf", "application/rdf+xml"),
+    ],
+)
+def test_iris_dereference_by_accept_and_suffix(client: TestClient, accept: str, suffix: str, media: str) -> None:
+    fmt = GRAPHS[media]
+    for path in ("/id/organisation/trafiknamnden", "/id/intervention/housing-first", "/id/setting/education", "/ontology"):
+        by_accept = client.get(path, headers={"Accept": accept})
+        by_suffix = client.get(path + suffix)
+        assert by_accept.headers["content-type"].startswith(media) and by_suffix.headers["content-type"].startswith(media)
+        triples = list(ox.parse(input=by_accept.content, format=fmt))
+        assert triples and len(triples) == len(list(ox.parse(input=by_suffix.content, format=fmt)))
+
+
+def test_browsers_get_html_documentation(client: TestClient) -> None:
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    onto = client.get("/ontology", headers=html).text
+    assert "mh:EvidenceEntry" in onto and "evidenspost" in onto
+    scheme = client.get("/id/scheme/settings", headers=html).text
+    assert "Grundskola" in scheme and "Kollektivtrafikmiljö" in scheme
+    assert client.get("/id/organisation/nobody", headers=html).status_code == 404
+    shapes = client.get("/shapes", headers=html).text
+    assert "shp:EvidenceEntryShape-certainty" in shapes and "GRADE-nivå" in shapes
+    assert len(list(ox.parse(input=client.get("/shapes.ttl").content, format=ox.RdfFormat.TURTLE))) > 1000
+    ctx = client.get("/context.jsonld").json()["@context"]
+    assert ctx["mh"] == "https://w3id.org/mhkg/ontology#" and ctx["citesSource"]["@type"] == "@id"
+
+
+# ---------------------------------------------------------------------------- pages
+def test_pages_are_swedish_by_default_with_an_english_switch(client: TestClient) -> None:
+    sv = client.get("/id/organisation/trafiknamnden").text
+    assert '<html lang="sv">' in sv and "Rekommenderade evidensbaserade insatser" in sv and "Eftersom ni ansvarar för" in sv
+    assert 'class="badge certainty-moderate"' in sv and "Tillförlitlighet: Måttlig" in sv
+    assert "/id/source/pirkis-2015" in sv
+    en = client.get("/id/organisation/trafiknamnden", params={"lang": "en"}).text
+    assert '<html lang="en">' in en and "Recommended evidence-backed measures" in en and "Because you are responsible for" in en
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/gaps",
+        "/strategy",
+        "/query",
+        "/curation",
+        "/briefing/stockholm",
+        "/id/intervention/housing-first",
+        "/id/source/durlak-2011",
+        "/ontology",
+        "/query?example=evidence-gaps",
+    ],
+)
+def test_every_page_renders_accessibly(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    title = r.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title, f"markup inside <title>: {title[:80]}"
+    assert "<main" in r.text and '<a class="skip"' in r.text and "<script" not in r.text
+
+
+def test_start_page_chooses_an_organisation_without_javascript(client: TestClient) -> None:
+    r = client.get("/organisation", params={"org": "trafiknamnden", "lang": "sv"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/id/organisation/trafiknamnden?lang=sv"
+    assert "Trafiknämnden" in client.get("/", params={"q": "trafik"}).text
+
+
+def test_query_page_runs_a_query(client: TestClient) -> None:
+    r = client.post("/query", data={"query": "SELECT ?m WHERE { ?m a mh:Municipality }"})
+    assert "(26 rader)" in r.text and "format=csv" in r.text
+    remote = client.post("/query", data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert "SERVICE är inte tillåtet här" in remote.text and "not allowed" not in remote.text  # the page's language
+    english = client.post("/query", params={"lang": "en"}, data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert "SERVICE is not allowed" in english.text
+    bad = client.post("/query", data={"query": "SELECT ?m WHERE {"})
+    assert 'class="error"' in bad.text
+
+
+def test_curation_page_shows_the_violation(client: TestClient) -> None:
+    r = client.post("/curation", data={"entry": (CORPUS / "invalid" / "two-certainties.ttl").read_text()})
+    assert "Posten uppfyller inte kraven." in r.text and "Ange exakt en GRADE-nivå" in r.text
+    syntax = client.post("/curation", data={"entry": "@prefix x: <y> .\nx:a x:b"})
+    assert "Syntaxfel (rad 2" in syntax.text
+
+
+def test_strategy_page_shows_indicator_coverage(client: TestClient) -> None:
+    text = client.get("/strategy").text
+    assert "Indikatorer för uppföljning" in text and "Socialstyrelsen" in text and "saknas" in text
+
+
+def test_briefing_lists_measures_with_numbered_references(client: TestClient) -> None:
+    text = client.get("/briefing/trafiknamnden").text
+    assert "Pirkis" in text and "[1]" in text and 'media="print"' in text
