@@ -51,6 +51,7 @@ from api.errors import (  # the errors are defined with the whole hierarchy; imp
 )
 from api.settings import Settings
 from api.sparql.results import term_json
+from api.store.protocol import serialize
 from api.vocab import PREFIXES
 
 DEFAULT_TIMEOUT: float = Settings.model_fields["query_timeout"].default
@@ -78,7 +79,7 @@ def _capped_solutions(result: ox.QuerySolutions, max_rows: int, media: str) -> b
     fmt = ox.QueryResultsFormat.from_media_type(media)
     if fmt == ox.QueryResultsFormat.JSON:
         return data
-    return ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(format=fmt)
+    return bytes(ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(format=fmt) or b"")
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,11 @@ def _evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[str, bytes]:
         if len(triples) > max_rows:
             raise _RowCap
         prefixes = PREFIXES if job.graph_format == "text/turtle" else None
-        return "graph", ox.serialize(triples, format=ox.RdfFormat.from_media_type(job.graph_format), prefixes=prefixes)
+        graph_format = ox.RdfFormat.from_media_type(job.graph_format)
+        assert graph_format is not None  # the router offers only formats pyoxigraph writes
+        return "graph", serialize(triples, graph_format, prefixes=prefixes)
     if isinstance(result, ox.QueryBoolean):
-        return "boolean", result.serialize(format=ox.QueryResultsFormat.from_media_type(job.results_format))
+        return "boolean", bytes(result.serialize(format=ox.QueryResultsFormat.from_media_type(job.results_format)) or b"")
     return "solutions", _capped_solutions(result, max_rows, job.results_format)
 
 
@@ -294,7 +297,7 @@ class QueryExecutor:
         """The worker's next message, awaited on the event loop (the pipe is watched, no thread waits)."""
         readable: asyncio.Future[None] = loop.create_future()
         fd = worker.parent.fileno()
-        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        loop.add_reader(fd, lambda: None if readable.done() else readable.set_result(None))
         try:
             await asyncio.wait_for(readable, timeout)
         finally:

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from api.errors import QueryError
 from api.vocab import PREFIXES
 
-from .protocol import Term
+from .protocol import Term, serialize
 
 
 class EmbeddedStore:
@@ -84,7 +84,9 @@ class EmbeddedStore:
 
     def count(self) -> int:
         """Triples in the default graph."""
-        return int(next(iter(self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+        result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(result, ox.QuerySolutions)
+        return int(next(iter(result))["n"].value)
 
     def __len__(self) -> int:
         return len(self._store)
@@ -95,7 +97,7 @@ class EmbeddedStore:
         Raises:
             QueryError: the query is malformed.
         """
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             result = self._store.query(sparql, prefixes=PREFIXES, substitutions=subs or None)
         except SyntaxError as exc:
@@ -133,5 +135,5 @@ class EmbeddedStore:
         if isinstance(result, bool):
             return b'{"head":{},"boolean":true}' if result else b'{"head":{},"boolean":false}'
         if isinstance(result, ox.QuerySolutions):
-            return result.serialize(format=ox.QueryResultsFormat.JSON)
-        return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+            return bytes(result.serialize(format=ox.QueryResultsFormat.JSON) or b"")
+        return serialize(result, ox.RdfFormat.N_TRIPLES)
