@@ -18,7 +18,7 @@ from api.knowledge.qc import run_qc
 from api.knowledge.stats import format_text, statistics
 from api.settings import Settings
 from api.sparql.results import to_sparql_json
-from api.store import RELEASE, RemoteStore, Store, content_version, open_remote, query_path
+from api.store import RELEASE, EmbeddedStore, RemoteStore, content_version, open_remote, query_path
 from api.validation import validate_repository
 from api.vocab import compact
 
@@ -50,7 +50,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace) -> EmbeddedStore | RemoteStore:
     """The remote store named by --endpoint or MHKG_ENDPOINT, else the embedded one (built where stale)."""
     return open_remote(args.settings, getattr(args, "endpoint", None)) or current_store(args.settings, progress=_progress)
 

@@ -40,7 +40,7 @@ A :class:`QueryError`'s ``kind`` is one of :data:`QUERY_KINDS`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from api.i18n import Bilingual, message
 
@@ -52,7 +52,7 @@ class MhkgError(Exception):
     """Base class of the project's errors."""
 
 
-class BilingualError(Bilingual):
+class BilingualError(Bilingual, Exception):
     """Mixin of the errors with their message in both languages (not an error itself: combine with an MhkgError).
 
     >>> str(NotFoundError("organisation", "nobody"))
@@ -174,11 +174,11 @@ class _RefusalKind:
     key: str
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:
         return "syntax" if self.key in SYNTAX_KEYS else "forbidden"
 
 
-class PolicyError(_RefusalKind, BilingualError, QueryError, ValueError):
+class PolicyError(_RefusalKind, BilingualError, QueryError, ValueError):  # type: ignore[override]  # kind: a property over the class default
     """The text is refused: it cannot be read, or it would do what a public query may not.
 
     ``key`` names its message in :data:`api.i18n.MESSAGES` (Swedish and English); ``str()`` is English.
@@ -208,11 +208,11 @@ class ExecutorError(BilingualError, QueryError):
             self.retry_after = retry_after
 
 
-class QueryRefusedError(_RefusalKind, ExecutorError):
+class QueryRefusedError(_RefusalKind, ExecutorError):  # type: ignore[override]  # likewise
     """The parse policy refused the query (malformed, SERVICE, an update, too deep)."""
 
-    def __init__(self, key: str, *, line: int | None = None, column: int | None = None, **params: object) -> None:
-        super().__init__(key, line=line, column=column, **params)
+    def __init__(self, key: str, *, line: int | None = None, column: int | None = None, **params: Any) -> None:
+        super().__init__(key, **{**params, "line": line, "column": column})  # the position is a parameter of the message too
         self.line, self.column = line, column
 
 
@@ -220,7 +220,7 @@ class QueryFailedError(ExecutorError):
     """The engine refused or failed to evaluate the query (its own syntax check, a type error …)."""
 
     @property
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:  # type: ignore[override]  # a property over the class default
         return "syntax" if self.key in SYNTAX_KEYS else "failed"
 
 

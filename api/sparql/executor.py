@@ -50,32 +50,13 @@ from api.errors import (  # the errors are defined with the whole hierarchy; imp
     WorkerFailedError,
 )
 from api.settings import Settings
+from api.sparql.results import term_json
+from api.store.protocol import serialize
 from api.vocab import PREFIXES
 
 DEFAULT_TIMEOUT: float = Settings.model_fields["query_timeout"].default
 DEFAULT_MAX_ROWS: int = Settings.model_fields["max_rows"].default
 DEFAULT_MEMORY_MB: int = Settings.model_fields["worker_memory_mb"].default  # per worker
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _term_json(term: Any) -> dict[str, Any]:
-    """One RDF term in the SPARQL 1.1 JSON results format (RDF-star triples included).
-
-    >>> _term_json(ox.Literal("hej", language="sv"))
-    {'type': 'literal', 'value': 'hej', 'xml:lang': 'sv'}
-    """
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {k: _term_json(getattr(term, k)) for k in ("subject", "predicate", "object")}}
-    out: dict[str, Any] = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
-        out["datatype"] = term.datatype.value
-    return out
 
 
 class _RowCap(Exception):  # noqa: N818 - internal signal from the worker's evaluation
@@ -93,12 +74,12 @@ def _capped_solutions(result: ox.QuerySolutions, max_rows: int, media: str) -> b
     rows = list(itertools.islice(result, max_rows + 1))
     if len(rows) > max_rows:
         raise _RowCap
-    bindings = [{v: _term_json(row[v]) for v in variables if row[v] is not None} for row in rows]
+    bindings = [{v: term_json(row[v]) for v in variables if row[v] is not None} for row in rows]
     data = json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":")).encode()
     fmt = ox.QueryResultsFormat.from_media_type(media)
     if fmt == ox.QueryResultsFormat.JSON:
         return data
-    return ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(format=fmt)
+    return bytes(ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(format=fmt) or b"")
 
 
 @dataclass(frozen=True)
@@ -147,9 +128,11 @@ def _evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[str, bytes]:
         if len(triples) > max_rows:
             raise _RowCap
         prefixes = PREFIXES if job.graph_format == "text/turtle" else None
-        return "graph", ox.serialize(triples, format=ox.RdfFormat.from_media_type(job.graph_format), prefixes=prefixes)
+        graph_format = ox.RdfFormat.from_media_type(job.graph_format)
+        assert graph_format is not None  # the router offers only formats pyoxigraph writes
+        return "graph", serialize(triples, graph_format, prefixes=prefixes)
     if isinstance(result, ox.QueryBoolean):
-        return "boolean", result.serialize(format=ox.QueryResultsFormat.from_media_type(job.results_format))
+        return "boolean", bytes(result.serialize(format=ox.QueryResultsFormat.from_media_type(job.results_format)) or b"")
     return "solutions", _capped_solutions(result, max_rows, job.results_format)
 
 
@@ -316,7 +299,7 @@ class QueryExecutor:
         """The worker's next message, awaited on the event loop (the pipe is watched, no thread waits)."""
         readable: asyncio.Future[None] = loop.create_future()
         fd = worker.parent.fileno()
-        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        loop.add_reader(fd, lambda: None if readable.done() else readable.set_result(None))
         try:
             await asyncio.wait_for(readable, timeout)
         finally:

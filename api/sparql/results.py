@@ -9,8 +9,8 @@ import pyoxigraph as ox
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def term_json(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
-    """One RDF term as a SPARQL 1.1 JSON binding.
+def term_json(t: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, Any]:
+    """One RDF term as a SPARQL 1.1 JSON binding (an RDF-star triple as SPARQL 1.2's ``triple``).
 
     >>> term_json(ox.Literal("Hem", language="sv"))
     {'type': 'literal', 'value': 'Hem', 'xml:lang': 'sv'}
@@ -21,7 +21,9 @@ def term_json(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
         return {"type": "uri", "value": t.value}
     if isinstance(t, ox.BlankNode):
         return {"type": "bnode", "value": t.value}
-    out = {"type": "literal", "value": t.value}
+    if isinstance(t, ox.Triple):
+        return {"type": "triple", "value": {k: term_json(getattr(t, k)) for k in ("subject", "predicate", "object")}}
+    out: dict[str, Any] = {"type": "literal", "value": t.value}
     if t.language:
         out["xml:lang"] = t.language
     elif t.datatype.value != XSD_STRING:

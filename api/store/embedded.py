@@ -12,7 +12,7 @@ from api.catalogue.internal import internal
 from api.errors import QueryError
 from api.vocab import PREFIXES
 
-from .protocol import Term
+from .protocol import Term, serialize
 
 
 class EmbeddedStore:
@@ -85,7 +85,9 @@ class EmbeddedStore:
 
     def count(self) -> int:
         """Triples in the default graph."""
-        return int(next(iter(self._store.query(internal("triple-count"))))["n"].value)
+        result = self._store.query(internal("triple-count"))
+        assert isinstance(result, ox.QuerySolutions)
+        return int(next(iter(result))["n"].value)
 
     def __len__(self) -> int:
         return len(self._store)
@@ -96,7 +98,7 @@ class EmbeddedStore:
         Raises:
             QueryError: the query is malformed.
         """
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             result = self._store.query(sparql, prefixes=PREFIXES, substitutions=subs or None)
         except SyntaxError as exc:
@@ -134,5 +136,5 @@ class EmbeddedStore:
         if isinstance(result, bool):
             return b'{"head":{},"boolean":true}' if result else b'{"head":{},"boolean":false}'
         if isinstance(result, ox.QuerySolutions):
-            return result.serialize(format=ox.QueryResultsFormat.JSON)
-        return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES)
+            return bytes(result.serialize(format=ox.QueryResultsFormat.JSON) or b"")
+        return serialize(result, ox.RdfFormat.N_TRIPLES)

@@ -28,7 +28,7 @@ def error(description: str) -> dict[str, Any]:
 
 def get_state(request: Request) -> ServiceState:
     """The service's state (one per app)."""
-    return request.app.state.mhkg  # type: ignore[no-any-return]
+    return request.app.state.mhkg
 
 
 def client_of(request: Request) -> str:

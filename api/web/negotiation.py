@@ -115,7 +115,9 @@ def _quote(value: str) -> str:
 
 def _split(text: str, sep: str) -> list[str]:
     """Split at ``sep`` outside quoted strings (backslash escapes honoured inside them)."""
-    parts, current, quoted, escaped = [], [], False, False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for ch in text:
         if escaped:
             escaped = False

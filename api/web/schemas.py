@@ -250,7 +250,7 @@ def _description(p: Parameter) -> str | None:
 
 def parameter_field(p: Parameter) -> tuple[Any, Any]:
     """The annotation and default of one catalogue parameter's field (for :func:`pydantic.create_model`)."""
-    kind: Any = Literal[p.enum] if p.type == "iri" and p.enum else _SCALARS[p.type]  # type: ignore[valid-type]
+    kind: Any = Literal[p.enum] if p.type == "iri" and p.enum else _SCALARS[p.type]
     extra: dict[str, Any] = {}
     if p.type == "iri" and not p.enum and not p.prefix:
         extra["format"] = "iri"

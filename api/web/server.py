@@ -281,7 +281,7 @@ def build_config(
         # request; + 1 so exactly max_connections connections are served and the next one gets 503.
         limit_concurrency=max_connections + 1,
         backlog=backlog if backlog is not None else min(2048, max(16, max_connections)),
-        timeout_keep_alive=keep_alive,  # type: ignore[arg-type] - uvicorn annotates int, call_later takes a float
+        timeout_keep_alive=keep_alive,  # type: ignore[arg-type,unused-ignore]  # uvicorn annotates int; call_later takes a float
         log_config=log_config,
         log_level=log_level,
         access_log=access_log,

@@ -76,10 +76,10 @@ class VersionedCache:
         """``compute()``, once per version and key."""
         found, value = self.lookup(version, key)
         if found:
-            return value  # type: ignore[no-any-return]
+            return value
         value = compute()
         self.keep(version, key, value)
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 @dataclass(slots=True, eq=False)

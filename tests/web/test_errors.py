@@ -6,7 +6,6 @@ import html
 import importlib
 import pkgutil
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from api.errors import MhkgError, NotFoundError, QueryError, QueryRefusedError
 from api.store import EmbeddedStore, RemoteStore
 from api.web.app import create_app
 from api.web.errors import STATUS, status_of
-from harness import run_cli
+from harness import free_port, run_cli
 
 API = Path(api.__file__).resolve().parent
 TOKEN = "test-token-errors"  # noqa: S105 - a test token
@@ -115,9 +114,7 @@ def test_a_write_without_a_token_is_401_on_both_boundaries(client: TestClient) -
 
 
 def test_a_store_that_does_not_answer_is_502_without_its_internals(store: EmbeddedStore) -> None:
-    with socket.socket() as s:  # a port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a port nothing listens on
     client = TestClient(create_app(RemoteStore(f"http://127.0.0.1:{port}/sparql", timeout=2)))
     api_502 = client.get("/api/v1/organisations")
     assert api_502.status_code == 502 and api_502.json() == {"detail": "An unexpected error occurred in the service; try again later."}

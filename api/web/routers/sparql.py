@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 import pyoxigraph as ox
@@ -23,6 +21,8 @@ from api.curation import check_token, serialised
 from api.i18n import message
 from api.sparql.executor import Job
 from api.sparql.policy import check_update, iri_ref
+from api.store import EmbeddedStore, RemoteStore
+from api.store.protocol import serialize
 from api.vocab import ID, PREFIXES
 from api.web.deps import ServiceState, client_of, get_state
 from api.web.negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
@@ -221,19 +221,12 @@ async def _answer(text: str, items: list[tuple[str, Any]], request: Request, sta
 
 def _forward(text: str, items: list[tuple[str, Any]], request: Request, state: ServiceState) -> Response:
     """Pass a checked query to the configured remote endpoint, with the client's Accept header and dataset."""
-    from api.store.remote import _with_prefixes
-
+    assert isinstance(state.store, RemoteStore)
     dataset = [(k, str(v)) for k, v in items if k in ("default-graph-uri", "named-graph-uri")]
-    data = urllib.parse.urlencode([("query", _with_prefixes(text)), *dataset]).encode()  # same predeclared prefixes as embedded
-    accept = request.headers.get("accept") or "application/sparql-results+json"
-    req = urllib.request.Request(state.store.endpoint, data=data, headers={"Accept": accept, "Content-Type": FORM})  # noqa: S310
-    try:
-        with urllib.request.urlopen(req, timeout=state.store.timeout) as resp:  # noqa: S310 - the configured endpoint
-            return Response(resp.read(), media_type=resp.headers.get("content-type"))
-    except urllib.error.HTTPError as exc:
-        return _error(exc.code, exc.read().decode("utf-8", errors="replace"))
-    except OSError as exc:
-        return _error(502, f"The SPARQL server did not answer: {exc}")
+    answer = state.store.forward(text, dataset=dataset, accept=request.headers.get("accept") or "application/sparql-results+json")  # StoreError: 502
+    if answer.is_error:
+        return _error(answer.status_code, answer.text)
+    return Response(answer.content, media_type=answer.headers.get("content-type"))
 
 
 # ------------------------------------------------------------------------------------------- /update
@@ -294,6 +287,7 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
     base = str(request.url_for("sparql_update"))
 
     try:
+        assert isinstance(state.store, EmbeddedStore)
         await serialised(state.write_lock, functools.partial(state.store.update, text, base_iri=base))  # one write at a time, with submissions
     except (SyntaxError, ValueError, OSError) as exc:
         return _error(400, f"The update failed and changed nothing: {exc}")
@@ -313,9 +307,11 @@ def dataset_dump(ext: str, state: ServiceState = Depends(get_state)) -> Response
     if ext not in DUMPS or not state.embedded:
         return _error(404, "Download the dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld (embedded store only).")
 
+    store = state.store
+    assert isinstance(store, EmbeddedStore)
+
     def serialise() -> bytes:
-        triples = sorted(state.store.triples(), key=str)
-        return ox.serialize(triples, format=GRAPHS[DUMPS[ext]], prefixes=PREFIXES if ext != "nt" else None)
+        return serialize(sorted(store.triples(), key=str), GRAPHS[DUMPS[ext]], prefixes=PREFIXES if ext != "nt" else None)
 
     body = cached(state, ("dataset", ext), serialise)  # kept until the next write
     return Response(body, media_type=DUMPS[ext], headers={"Content-Disposition": f'attachment; filename="mhkg.{ext}"'})
