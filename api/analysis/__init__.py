@@ -240,17 +240,17 @@ def collaboration_network(store: Any, *, lang: str = "sv") -> nx.Graph:
         groups[frozenset(pairs)].append(org)
     names = labels(store, lang)
     g = nx.Graph()
-    for pairs, members in groups.items():
+    for remit_pairs, members in groups.items():
         key = sorted(members)[0] if len(members) == 1 else "group:" + _slug(sorted(members)[0])
         if len(members) == 1:
             label = names.get(members[0], _slug(members[0]))
         elif all(_is_municipality(store, m) for m in members):
             label = t("county_municipalities", lang, count=len(members))
         else:
-            settings = {s for s, _ in pairs}
+            settings = {s for s, _ in remit_pairs}
             what = names.get(next(iter(settings)), "") if len(settings) == 1 else t("same_remit", lang)
             label = t("merged_organisations", lang, count=len(members), what=what)
-        g.add_node(key, label=label, members=sorted(members), pairs=sorted(pairs))
+        g.add_node(key, label=label, members=sorted(members), pairs=sorted(remit_pairs))
     keys = list(g.nodes)
     for i, a in enumerate(keys):
         for b in keys[i + 1 :]:

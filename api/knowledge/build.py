@@ -24,6 +24,7 @@ from api.knowledge.loader import knowledge_files, parse_file
 from api.knowledge.reasoning import reason
 from api.settings import Settings, build_dir, current, project_root
 from api.store import RELEASE, EmbeddedStore, content_version, load_release
+from api.store.protocol import serialize
 from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES
 
 Progress = Callable[[str], None]
@@ -118,7 +119,7 @@ def _write_release(triples: list[ox.Triple], out: Path, stem: str) -> list[str]:
     ordered = sorted(triples, key=str)
     for suffix, fmt in RELEASES.items():
         prefixes = PREFIXES if fmt != ox.RdfFormat.N_TRIPLES else None
-        data = ox.serialize(ordered, format=fmt, prefixes=prefixes) if prefixes else ox.serialize(ordered, format=fmt)
+        data = serialize(ordered, fmt, prefixes=prefixes)
         path = out / f"{stem}.{suffix}"
         write_atomically(path, data, overwrite=True)
         written.append(str(path))
@@ -212,7 +213,7 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
         outputs += _write_release(asserted, out, "mhkg")
         outputs += _write_release(store.triples(), out, "mhkg-inferred")
         void = void_description(store, asserted=len(asserted), files=outputs)
-        write_atomically(out / "void.ttl", ox.serialize(void, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES), overwrite=True)
+        write_atomically(out / "void.ttl", serialize(void, ox.RdfFormat.TURTLE, prefixes=PREFIXES), overwrite=True)
         outputs.append(str(out / "void.ttl"))
         store.set_base_version(content_version(out / "mhkg-inferred.nt"))
         progress(f"wrote {len(outputs)} files to {out}")

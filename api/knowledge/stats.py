@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.catalogue.internal import internal
-from api.store import EmbeddedStore
+from api.store import Store
 from api.vocab import ID, PREFIXES, VOCAB
 
 SCHEMES = ID + "scheme/"
@@ -49,7 +49,7 @@ def _value(term: Any) -> Any:
     return value
 
 
-def statistics(store: EmbeddedStore) -> dict[str, Any]:
+def statistics(store: Store) -> dict[str, Any]:
     """Everything ``mhkg stats`` prints."""
     counted: dict[tuple[str, str], int] = {}
     for kind, query in COUNTS.items():
@@ -64,7 +64,7 @@ def statistics(store: EmbeddedStore) -> dict[str, Any]:
     }
     costs = [{k: _value(v) for k, v in row.items()} for row in store.select(internal("cost-estimates"))]
     references = [{k: _value(v) for k, v in row.items()} for row in store.select(internal("strategy-references"))]
-    return {"triples": len(store), "headline": headline, "classes": classes, "schemes": schemes, "cost_estimates": costs, "strategy_references": references}
+    return {"triples": store.count(), "headline": headline, "classes": classes, "schemes": schemes, "cost_estimates": costs, "strategy_references": references}
 
 
 def format_text(stats: dict[str, Any]) -> str:

@@ -160,9 +160,9 @@ class ShaclValidator:
         self._names: dict[str, dict[str, str]] = defaultdict(dict)
         self._messages: dict[str, dict[str, str]] = defaultdict(dict)
         for s, o in self.shapes_graph.subject_objects(SH.name):
-            self._names[str(s)][o.language or ""] = str(o)
+            self._names[str(s)][_language(o)] = str(o)
         for s, o in self.shapes_graph.subject_objects(SH.message):
-            self._messages[str(s)][o.language or ""] = str(o)
+            self._messages[str(s)][_language(o)] = str(o)
         self.sparql_constraints = self._sparql_constraints()
         self._helpers = self._helper_shapes()
         core = rdflib.Graph()
@@ -325,7 +325,7 @@ class ShaclValidator:
             if shape in self._helpers:
                 continue
             constraint = g.value(res, SH.sourceConstraint)
-            messages = {m.language or "": str(m) for m in g.objects(res, SH.resultMessage)}
+            messages = {_language(m): str(m) for m in g.objects(res, SH.resultMessage)}
             if not messages:
                 messages = dict(self._messages.get(str(constraint), {})) or dict(self._messages.get(shape, {}))
             path = g.value(res, SH.resultPath)
@@ -366,11 +366,16 @@ def _empty_report() -> rdflib.Graph:
     return g
 
 
+def _language(term: rdflib.term.Node) -> str:
+    """The language tag of a literal, "" for any other term."""
+    return getattr(term, "language", None) or ""
+
+
 def _merge_reports(g: rdflib.Graph) -> None:
     """Merge the sh:ValidationReport nodes of several pyshacl runs into one."""
     reports = list(g.subjects(rdflib.RDF.type, SH.ValidationReport))
     keep = reports[0]
-    conforms = all(bool(g.value(r, SH.conforms).toPython()) for r in reports)
+    conforms = all(isinstance(v := g.value(r, SH.conforms), rdflib.Literal) and bool(v.toPython()) for r in reports)
     for other in reports[1:]:
         for res in list(g.objects(other, SH.result)):
             g.add((keep, SH.result, res))
@@ -381,6 +386,7 @@ def _merge_reports(g: rdflib.Graph) -> None:
 def _add_to_report(g: rdflib.Graph, results: list[ValidationResult]) -> None:
     """Add SPARQL-constraint results to a pyshacl report graph as standard sh:ValidationResult nodes."""
     report = g.value(predicate=rdflib.RDF.type, object=SH.ValidationReport)
+    assert report is not None  # pyshacl always writes its report node
     for r in results:
         node = rdflib.BNode()
         g.add((report, SH.result, node))

@@ -167,7 +167,9 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
 
 @router.get("/query", response_class=HTMLResponse)
 async def query_page(request: Request, example: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    text, columns, rows, error = "", [], [], None
+    text, error = "", None
+    columns: list[str] = []
+    rows: list[dict[str, str]] = []
     if example:
         try:
             q = get_query(example)

@@ -134,7 +134,8 @@ def get_evidence(entry_id: str, state: ServiceState = Depends(get_state)) -> dic
         raise NotFoundError("evidence", entry_id)
     props: dict[str, list[str]] = {}
     for r in rows:
-        props.setdefault(r["p"].value, []).append(r["o"].value + (f"@{r['o'].language}" if getattr(r["o"], "language", None) else ""))
+        language = getattr(r["o"], "language", None)
+        props.setdefault(r["p"].value, []).append(r["o"].value + (f"@{language}" if language else ""))
     return {"iri": iri, "id": entry_id, "properties": props}
 
 

@@ -8,7 +8,7 @@ are the REST API's (its response models name them and drop the maps).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 from api.catalogue import Parameter
@@ -89,7 +89,7 @@ def _labels(state: ServiceState, iris: tuple[str, ...]) -> dict[str, dict[str, s
     rows = state.store.select(internal("labels", {"resource": values}))
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for r in rows:
-        lang = r["l"].language or ""
+        lang = getattr(r["l"], "language", None) or ""
         out[r["x"].value].setdefault(lang, r["l"].value)
     return dict(out)
 
@@ -115,7 +115,7 @@ def _organisations(state: ServiceState) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for r in rows:
         iri = r["org"].value
-        k = _v(r, "kind").rsplit("#", 1)[-1]
+        k = (_v(r, "kind") or "").rsplit("#", 1)[-1]
         item = seen.setdefault(iri, {"iri": iri, "id": slug(iri), "label_sv": _v(r, "sv"), "label_en": _v(r, "en"), "label": _both(r, "sv", "en"), "kinds": []})
         if k not in item["kinds"]:
             item["kinds"].append(k)
@@ -162,7 +162,7 @@ def _organisation(state: ServiceState, found: dict[str, Any]) -> dict[str, Any]:
     return org
 
 
-def measures(state: ServiceState, org_id: str, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def measures(state: ServiceState, org_id: str, filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
     """The organisation's evidence-backed measures (catalogue query committee-measures), with details.
 
     Raises:
@@ -313,7 +313,7 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
         "sdg_targets": [t.value for t in props.get("servesSdgTarget", [])],
         "entries": entries,
         "names": labels(state, iris),
-        "sources": sources_info(state, [e["source"] for e in entries]),
+        "sources": sources_info(state, [e["source"] for e in entries if isinstance(e["source"], str)]),
     }
 
 
