@@ -115,15 +115,35 @@ def test_the_rooms_are_layered() -> None:
     assert not wrong, "imports against the layering:\n" + "\n".join(wrong)
 
 
-# The lead removes this exception on merge, when linked data no longer imports the pages router (another branch).
-PENDING_CROSSINGS = {"api.web.routers.linked_data -> api.web.routers.pages"}
-
-
 def test_routers_do_not_import_routers() -> None:
     graph = module_graph()
     crossing = sorted(f"{s} -> {t}" for s, t in graph.edges if s.startswith("api.web.routers.") and t.startswith("api.web.routers."))
-    crossing = [c for c in crossing if c not in PENDING_CROSSINGS]
     assert not crossing, crossing
+
+
+def names_used(path: Path) -> set[str]:
+    """Dotted names a module uses: ``os.environ``, ``os.getenv``, and bare ``environ``/``getenv`` imported from os."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            found.add(f"{node.value.id}.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found.update(f"os.{a.name}" for a in node.names)
+    return found
+
+
+ENVIRONMENT = {"os.environ", "os.getenv", "os.putenv", "os.environb"}
+
+
+def test_only_the_settings_read_the_environment() -> None:
+    readers = sorted(module_name(p) for p in API.rglob("*.py") if names_used(p) & ENVIRONMENT)
+    assert set(readers) <= {"api.settings"}, f"modules reading the environment besides api/settings.py: {readers}"
+
+
+def test_a_reader_of_the_environment_would_be_seen(tmp_path: Path) -> None:
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text("import os\nTIMEOUT = os.environ.get('MHKG_QUERY_TIMEOUT')\nfrom os import getenv\n", encoding="utf-8")
+    assert names_used(sneaky) & ENVIRONMENT == {"os.environ", "os.getenv"}
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal_query
 from api.errors import CurationError, InvalidParameterError, NotFoundError, ParameterError, QueryError
 from api.i18n import KIND_ORDER, KINDS, as_map
-from api.vocab import ID
+from api.vocab import ID, PREFIXES, VOCAB, iri
 from api.web import views as data
 from api.web.deps import ServiceState, client_of, get_state
 from api.web.render import lang_of, render, short
@@ -203,11 +203,11 @@ async def query_run(request: Request, query: str = Form(...), state: ServiceStat
     return render(request, "query.html", catalogue=_examples(), text=query, columns=columns, rows=rows, error=error)
 
 
-EXAMPLE_ENTRY = """@prefix mh: <https://w3id.org/mhkg/ontology#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix ev: <https://w3id.org/mhkg/id/evidence/> .
-@prefix iv: <https://w3id.org/mhkg/id/intervention/> .
-@prefix src: <https://w3id.org/mhkg/id/source/> .
+EXAMPLE_ENTRY = f"""@prefix mh: <{VOCAB}> .
+@prefix rdfs: <{PREFIXES["rdfs"]}> .
+@prefix ev: <{iri("evidence", "")}> .
+@prefix iv: <{iri("intervention", "")}> .
+@prefix src: <{iri("source", "")}> .
 
 ev:my-new-entry a mh:EvidenceEntry ;
     rdfs:label "Min nya post"@sv , "My new entry"@en ;

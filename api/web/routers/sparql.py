@@ -23,7 +23,7 @@ from api.sparql.executor import Job
 from api.sparql.policy import check_update, iri_ref
 from api.store import EmbeddedStore, RemoteStore
 from api.store.protocol import serialize
-from api.vocab import ID, PREFIXES
+from api.vocab import ID, ONTOLOGY_IRI, PREFIXES
 from api.web.deps import ServiceState, client_of, get_state
 from api.web.negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
 from api.web.views import cached
@@ -342,7 +342,7 @@ def service_description(request: Request, state: ServiceState) -> Response:
             void:triples {count} ;
             void:uriSpace "{ID}" ;
             void:sparqlEndpoint <{endpoint}> ;
-{dumps}            void:vocabulary <https://w3id.org/mhkg/ontology> ]
+{dumps}            void:vocabulary <{ONTOLOGY_IRI}> ]
     ] .
 """
     media = choose(request.headers.get("accept"), ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"])
