@@ -190,7 +190,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from api.analysis import check_arguments, write_all
+    from api.analysis import check_arguments
+    from api.analysis.report import write_all
 
     check_arguments(args.kind, org=args.org, intervention=args.intervention)  # before the store is opened (or built)
     store = _store(args)

@@ -1,5 +1,6 @@
 """Graph analysis with networkx: evidence gap maps, the collaboration network, leverage points,
-justification paths and indicator coverage. Pictures are drawn with matplotlib (PNG and SVG).
+justification paths and indicator coverage, as data. Their pictures are drawn by :mod:`api.analysis.plotting`,
+and :mod:`api.analysis.report` writes both for ``mhkg analyze``.
 
 The networkx view is built from the store with a handful of SPARQL queries (``queries/internal/``), never by
 walking triples one by one. Certainty ranks, codes and labels come from the graph (:mod:`api.catalogue.certainty`).
@@ -13,7 +14,6 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -21,7 +21,7 @@ import networkx as nx
 from api.catalogue import QueryRunner
 from api.catalogue.certainty import CertaintyScale, certainty_scale
 from api.catalogue.internal import internal
-from api.errors import InvalidParameterError, NotFoundError
+from api.errors import InvalidParameterError
 from api.i18n import t
 from api.vocab import ID, VOCAB
 
@@ -163,70 +163,6 @@ def intervention_area_matrix(store: Any, *, lang: str = "sv") -> Matrix:
     return Matrix(t("areas_matrix", lang), ivs, areas, cells, labels(store, lang), certainty_scale(store))
 
 
-def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
-    """A heatmap coloured by best certainty, each cell annotated with its number of entries; PNG and SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Patch
-
-    colours = ["#ffffff", "#e0e0e0", "#f2c94c", "#3c8d40", "#0b6623"]  # gap, very low … high
-    grid = [[(m.cells.get((r, c), (0, None))[1] or 0) for c in m.columns] for r in m.rows]
-    height = max(3.5, 0.32 * len(m.rows) + 2.2)
-    width = max(7.0, 1.25 * len(m.columns) + 4.5)
-    fig, ax = plt.subplots(figsize=(width, height))
-    ax.imshow(grid, cmap=ListedColormap(colours), norm=BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5, 4.5], 5), aspect="auto")
-    for i, r in enumerate(m.rows):
-        for j, c in enumerate(m.columns):
-            n, best = m.cells.get((r, c), (0, None))
-            text = str(n) if n else "–"
-            ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if (best or 0) >= 3 else "black")
-    ax.set_xticks(range(len(m.columns)), [_wrap(m.names.get(c, _slug(c)), 16) for c in m.columns], fontsize=9)
-    ax.set_yticks(range(len(m.rows)), [_wrap(m.names.get(r, _slug(r)), 48) for r in m.rows], fontsize=8 if len(m.rows) > 20 else 9)
-    ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
-    ax.set_title(m.title, pad=12)
-    legend = [Patch(facecolor=colours[0], edgecolor="#888", label=t("gap", lang))]
-    legend += [Patch(facecolor=colours[level.rank], edgecolor="#888", label=level.label(lang).lower()) for level in reversed(m.certainty.levels)]
-    ax.legend(
-        handles=legend,
-        title=t("best_certainty", lang),
-        loc="upper left",
-        bbox_to_anchor=(1.02, 1),
-        fontsize=8,
-        title_fontsize=9,
-        frameon=False,
-    )
-    fig.tight_layout()
-    return _save_figure(fig, path_stem)
-
-
-def _save_figure(fig: Any, path_stem: Path) -> list[Path]:
-    """Write a figure as PNG and SVG next to ``path_stem`` and close it."""
-    import matplotlib.pyplot as plt
-
-    out = []
-    for suffix in (".png", ".svg"):
-        p = path_stem.with_suffix(suffix)
-        fig.savefig(p, dpi=150, bbox_inches="tight")
-        out.append(p)
-    plt.close(fig)
-    return out
-
-
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if len(line) + len(w) + 1 > width and line:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    lines.append(line)
-    return "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
-
-
 # ------------------------------------------------------------------------------ collaboration network
 def collaboration_network(store: Any, *, lang: str = "sv") -> nx.Graph:
     """Organisations linked where they share responsibility for a setting and a life stage (edge weight:
@@ -291,89 +227,6 @@ def network_data(store: Any, g: nx.Graph, parts: list[list[str]]) -> dict[str, A
         "communities": parts,
         "municipality_partners": municipality_partners(store),
     }
-
-
-def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path, *, lang: str = "sv") -> tuple[list[Path], int]:
-    """The collaboration network, nodes coloured by community, labels placed beside the nodes; PNG and SVG.
-
-    Returns:
-        The files written and the number of label pairs that still overlap (0 when placement succeeded).
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-
-    palette = ["#00558c", "#d1495b", "#3c8d40", "#edae49", "#66a182", "#8d6a9f", "#2e4057", "#c06014", "#5b8e7d", "#7a7a7a"]
-    community_of = {n: i for i, part in enumerate(parts) for n in part}
-    pos = nx.shell_layout(g, nlist=list(parts)) if len(parts) > 1 else nx.circular_layout(g)
-    pos = nx.spring_layout(g, pos=pos, seed=7, k=1.6 / max(1, g.number_of_nodes()) ** 0.5, iterations=80, weight=None)
-    fig, ax = plt.subplots(figsize=(13, 10))
-    weights = [g.edges[e]["weight"] for e in g.edges]
-    nx.draw_networkx_edges(g, pos, ax=ax, width=[0.4 + 0.25 * w for w in weights], alpha=0.25, edge_color="#555")
-    nx.draw_networkx_nodes(
-        g, pos, ax=ax, node_size=[120 + 40 * len(g.nodes[n]["pairs"]) for n in g.nodes], node_color=[palette[community_of[n] % len(palette)] for n in g.nodes]
-    )
-    texts = _place_labels(ax, g, pos)
-    overlaps = overlapping_pairs(texts)
-    handles = [
-        Line2D(
-            [0], [0], marker="o", color="w", markerfacecolor=palette[i % len(palette)], markersize=10, label=t("network_group", lang, number=i + 1, size=len(p))
-        )
-        for i, p in enumerate(parts)
-    ]
-    ax.legend(handles=handles, title=t("network_legend", lang), loc="lower left", bbox_to_anchor=(1.0, 0.0), frameon=False)
-    ax.set_title(t("network_picture", lang))
-    ax.axis("off")
-    fig.tight_layout()
-    return _save_figure(fig, path_stem), overlaps
-
-
-def overlapping_pairs(texts: list[Any]) -> int:
-    """How many pairs of drawn text labels overlap (on the rendered figure)."""
-    if not texts:
-        return 0
-    fig = texts[0].figure
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    boxes = [t.get_window_extent(renderer) for t in texts]
-    return sum(1 for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j]))
-
-
-def _place_labels(ax: Any, g: nx.Graph, pos: dict[str, Any]) -> list[Any]:
-    """Label every node, nudging labels apart so that no two overlap (checked on the rendered boxes)."""
-    fig = ax.figure
-    texts = [
-        ax.text(
-            pos[n][0],
-            pos[n][1] + 0.045,
-            _wrap(g.nodes[n]["label"], 22),
-            fontsize=7.5,
-            ha="center",
-            va="bottom",
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
-        for n in g.nodes
-    ]
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    for _ in range(200):
-        boxes = [t.get_window_extent(renderer).expanded(1.05, 1.15) for t in texts]
-        moved = False
-        for i in range(len(texts)):
-            for j in range(i + 1, len(texts)):
-                if boxes[i].overlaps(boxes[j]):
-                    xi, yi = texts[i].get_position()
-                    xj, yj = texts[j].get_position()
-                    step = 0.02 if yi >= yj else -0.02
-                    texts[i].set_position((xi, yi + step))
-                    texts[j].set_position((xj, yj - step))
-                    moved = True
-        if not moved:
-            break
-        fig.canvas.draw()
-    return texts
 
 
 # ------------------------------------------------------------------------------ leverage points
@@ -442,53 +295,6 @@ def explain(store: Any, runner: QueryRunner, org: str, intervention: str, *, lan
     return paths
 
 
-def draw_explanation(paths: list[dict[str, Any]], names: dict[str, str], path_stem: Path, *, lang: str = "sv") -> list[Path]:
-    """A small left-to-right diagram of the justification paths, its column headings in ``lang``; PNG and SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    columns = [
-        t("path_organisation", lang),
-        t("path_responsibility", lang),
-        t("path_setting", lang),
-        t("path_life_stage", lang),
-        t("path_entry", lang),
-        t("path_intervention", lang),
-        t("path_source", lang),
-    ]
-    g = nx.DiGraph()
-    for p in paths:
-        for i, n in enumerate(p["nodes"]):
-            g.add_node(n, layer=i)
-        nx.add_path(g, p["nodes"])
-    layers: dict[int, list[str]] = defaultdict(list)
-    for n, d in g.nodes(data=True):
-        layers[d["layer"]].append(n)
-    pos = {n: (layer * 2.2, -i * 1.0) for layer, ns in layers.items() for i, n in enumerate(sorted(ns))}
-    height = max(2.5, 0.9 * max(len(ns) for ns in layers.values()) + 1.5)
-    fig, ax = plt.subplots(figsize=(15, height))
-    nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=10, edge_color="#777", node_size=1800)
-    for n, (x, y) in pos.items():
-        ax.text(
-            x,
-            y,
-            _wrap(names.get(n, _slug(n)), 20),
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            bbox={"boxstyle": "round,pad=0.3", "fc": "#eaf2f8", "ec": "#00558c"},
-        )
-    for i, c in enumerate(columns):
-        ax.text(i * 2.2, 0.9, c, ha="center", va="bottom", fontsize=9, fontweight="bold")
-    ax.set_xlim(-1.2, 6 * 2.2 + 1.2)
-    ax.set_ylim(-max(len(ns) for ns in layers.values()) + 0.3, 1.4)
-    ax.axis("off")
-    fig.tight_layout()
-    return _save_figure(fig, path_stem)
-
-
 # ------------------------------------------------------------------------------ indicators
 def indicator_coverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
     """For each societal area: the follow-up indicators, their producers and SDG indicators."""
@@ -525,78 +331,3 @@ def check_arguments(kind: str, *, org: str | None = None, intervention: str | No
         raise InvalidParameterError("explain_needs")
 
 
-def write_all(
-    kind: str,
-    store: Any,
-    runner: QueryRunner,
-    out: Path,
-    *,
-    org: str | None = None,
-    intervention: str | None = None,
-    lang: str = "sv",
-    progress: Progress = _quiet,
-) -> list[Path]:
-    """What ``mhkg analyze KIND --out DIR`` writes."""
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-
-    def save(name: str, text: str) -> None:
-        p = out / name
-        p.write_text(text, encoding="utf-8")
-        written.append(p)
-
-    if kind == "gaps":
-        progress("computing the setting × life-stage gap map")
-        m = setting_stage_gaps(runner, store, lang=lang)
-        save("gaps-settings-life-stages.csv", m.to_csv())
-        save("gaps-settings-life-stages.json", m.to_json())
-        written += draw_heatmap(m, out / "gaps-settings-life-stages", lang=lang)
-        progress("computing the intervention × societal-area matrix")
-        m2 = intervention_area_matrix(store, lang=lang)
-        save("interventions-areas.csv", m2.to_csv())
-        save("interventions-areas.json", m2.to_json())
-        written += draw_heatmap(m2, out / "interventions-areas", lang=lang)
-    elif kind == "network":
-        progress("building the collaboration network")
-        g = collaboration_network(store)
-        parts = communities(g)
-        progress(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges, {len(parts)} communities; drawing")
-        data = network_data(store, g, parts)
-        save("network.json", json.dumps(data, indent=2, ensure_ascii=False))
-        files, overlaps = draw_network(g, parts, out / "network")
-        written += files
-        progress(f"network drawn; overlapping labels: {overlaps}")
-    elif kind == "leverage":
-        progress("ranking interventions and sources")
-        save("leverage-interventions.json", json.dumps(leverage(store, lang=lang), indent=2, ensure_ascii=False))
-        save("leverage-sources.json", json.dumps(source_leverage(store, lang=lang), indent=2, ensure_ascii=False))
-    elif kind == "explain":
-        check_arguments(kind, org=org, intervention=intervention)
-        assert org and intervention  # checked just above (for the type checker)
-        paths = explain(store, runner, org, intervention, lang=lang)
-        if not paths:
-            raise NotFoundError("measure", intervention, key="not_a_measure", org=org)
-        save("explanation.json", json.dumps(paths, indent=2, ensure_ascii=False))
-        save("explanation.txt", "\n".join(p["text"] for p in paths) + "\n")
-        written += draw_explanation(paths, labels(store, lang), out / "explanation")
-    elif kind == "indicators":
-        progress("computing indicator coverage per societal area")
-        table = indicator_coverage(store, lang=lang)
-        save("indicators.json", json.dumps(table, indent=2, ensure_ascii=False))
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["area", "label", "covered", "indicators", "producers"])
-        for row in table:
-            w.writerow(
-                [
-                    row["area"],
-                    row["label"],
-                    row["covered"],
-                    "; ".join(i["label"] for i in row["indicators"]),
-                    "; ".join(sorted({i["producer_label"] or "" for i in row["indicators"]})),
-                ]
-            )
-        save("indicators.csv", buf.getvalue())
-    else:
-        raise ValueError(f"unknown analysis {kind!r}")
-    return written

@@ -11,8 +11,6 @@ import pytest
 from api.analysis import (
     collaboration_network,
     communities,
-    draw_heatmap,
-    draw_network,
     explain,
     graph_view,
     indicator_coverage,
@@ -22,6 +20,7 @@ from api.analysis import (
     setting_stage_gaps,
     source_leverage,
 )
+from api.analysis.plotting import draw_heatmap, draw_network
 from api.catalogue import QueryRunner, get_query
 from api.store import EmbeddedStore
 from harness import run_cli

@@ -69,7 +69,8 @@ def _network(state: ServiceState) -> dict[str, Any]:
 def _draw_network(state: ServiceState) -> dict[str, Any]:
     import tempfile
 
-    from api.analysis import collaboration_network, communities, draw_network, municipality_partners
+    from api.analysis import collaboration_network, communities, municipality_partners
+    from api.analysis.plotting import draw_network
 
     g = collaboration_network(state.store)
     parts = communities(g)
@@ -102,8 +103,9 @@ def network_svg(state: ServiceState = Depends(get_state)) -> Response:
 def explanation_svg(org_id: str, iv_id: str, state: ServiceState = Depends(get_state)) -> Response:
     import tempfile
 
-    from api.analysis import draw_explanation, explain
+    from api.analysis import explain
     from api.analysis import labels as all_labels
+    from api.analysis.plotting import draw_explanation
 
     try:
         paths = explain(state.store, state.runner, ID + "organisation/" + org_id, ID + "intervention/" + iv_id)
