@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -70,13 +72,12 @@ def jsonld_context(state: ServiceState = Depends(get_state)) -> JSONResponse:
     return JSONResponse({"@context": ctx}, media_type="application/ld+json")
 
 
-@router.get(
-    "/ontology{suffix:path}",
-    summary="The ontology: documentation for browsers, RDF for machines",
-    response_model=None,
-    response_class=Response,
-    responses=DOCUMENT_RESPONSES,
-)
+def document(path: str, summary: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A route of linked data: HTML for browsers, RDF for machines, negotiated (no response model)."""
+    return router.get(path, summary=summary, response_model=None, response_class=Response, responses=DOCUMENT_RESPONSES)
+
+
+@document("/ontology{suffix:path}", "The ontology: documentation for browsers, RDF for machines")
 def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "":
         raise NotFoundError("resource", request.url.path)
@@ -87,13 +88,7 @@ def ontology(request: Request, suffix: str = "", state: ServiceState = Depends(g
     return rdf_response(triples, media)
 
 
-@router.get(
-    "/shapes{suffix:path}",
-    summary="The SHACL shapes: documentation for browsers, RDF for machines",
-    response_model=None,
-    response_class=Response,
-    responses=DOCUMENT_RESPONSES,
-)
+@document("/shapes{suffix:path}", "The SHACL shapes: documentation for browsers, RDF for machines")
 def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get_state)) -> Response:
     if suffix not in SUFFIXES and suffix != "" and not suffix.startswith("/"):
         raise NotFoundError("resource", request.url.path)
@@ -105,13 +100,7 @@ def shapes(request: Request, suffix: str = "", state: ServiceState = Depends(get
     return rdf_response(triples, media)
 
 
-@router.get(
-    "/id/{path:path}",
-    summary="Dereference a resource of the knowledge graph",
-    response_model=None,
-    response_class=Response,
-    responses=DOCUMENT_RESPONSES,
-)
+@document("/id/{path:path}", "Dereference a resource of the knowledge graph")
 def resource(path: str, request: Request, state: ServiceState = Depends(get_state)) -> Response:
     base, forced = split_suffix(path)
     iri = ID + base
