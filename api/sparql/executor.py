@@ -155,7 +155,7 @@ def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a chil
     while True:
         try:
             snapshot, want_version, job, max_rows = conn.recv()
-        except EOFError:
+        except (EOFError, ConnectionResetError):  # the service closed the pipe, or exited without closing it
             return
         try:
             if snapshot is not None and want_version != version:

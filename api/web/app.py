@@ -7,19 +7,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from api import __version__
 from api.curation import remove_temporaries
-from api.errors import MhkgError
 from api.knowledge.build import current_store
 from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore, open_remote
 from api.web import caching, errors
 from api.web.middleware import AccessLogMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
-from api.web.routers import curation, linked_data, pages, rest, sparql
+from api.web.routers import curation, linked_data, operations, pages, rest, sparql
 from api.web.state import ServiceState
 
 
@@ -56,25 +54,12 @@ def create_app(
     errors.install(app)  # one error boundary: the table from error class to status, answered per audience
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
-    @app.get("/health", tags=["Operations"], summary="Liveness: the process answers")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
-    @app.get("/ready", tags=["Operations"], summary="Readiness: the store answers and holds the knowledge graph", responses={503: {"description": "Not ready"}})
-    def ready() -> JSONResponse:
-        try:
-            triples = state.store.count()
-        except (OSError, MhkgError) as exc:
-            return JSONResponse({"status": "not ready", "reason": str(exc)}, status_code=503)
-        if triples == 0:
-            return JSONResponse({"status": "not ready", "reason": "the store is empty"}, status_code=503)
-        return JSONResponse({"status": "ready", "triples": triples, "data_version": state.store.data_version()})
-
     app.add_middleware(caching.ConditionalGetMiddleware)  # innermost: CORS and the access log see its 304s
     app.add_middleware(ReadOnlyCorsMiddleware)
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body)  # the framework's limit: 413, declared or streamed
     app.add_middleware(HeadMiddleware)  # inside the access log, which records the HEAD as such
     app.add_middleware(AccessLogMiddleware)
+    app.include_router(operations.router)
     app.include_router(sparql.router)
     app.include_router(rest.router)
     app.include_router(rest.catalogue_router())
