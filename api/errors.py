@@ -17,12 +17,17 @@ The hierarchy::
     │   └── InvalidParameterError     … with its message in both languages
     ├── NotFoundError                 what was asked for does not exist (says what, in both languages)
     ├── NotAcceptableError            none of the offered media types is acceptable
-    ├── ConflictError                 the request contradicts what exists (an entry that exists already)
+    ├── ConflictError                 the request contradicts the state of the service
+    │   ├── EntryExistsError          … an entry with this IRI exists
+    │   └── SubmissionsUnavailableError … the service reads a remote endpoint and writes nothing
     ├── SubmissionRefused             a submitted entry is not one the repository takes
-    │   ├── UnsupportedMediaTypeError … sent in a format the service does not read
-    │   └── UnreadableBodyError       … not UTF-8 text
-    ├── AccessError                   a write with a wrong token, or writes are off
-    │   └── TokenRequiredError        … with no token at all
+    │   ├── EntryFormatError          … sent in a format the service does not read
+    │   ├── EntryEncodingError        … not UTF-8 text
+    │   ├── EntryRefusedError         … not one entry of the expected form
+    │   └── EntryNotConformingError   … does not conform to the shapes (the report attached)
+    ├── AccessError                   a write is refused
+    │   ├── TokenRefusedError         … a wrong token, or writes are off
+    │   └── TokenMissingError         … no token at all
     └── QueryError                    a SPARQL query is malformed or cannot be evaluated
         ├── PolicyError               the parse policy refused the text (kind: syntax or forbidden)
         └── ExecutorError             a public query could not be answered
@@ -139,23 +144,47 @@ class ConflictError(BilingualError, MhkgError):
 
 
 class SubmissionRefused(BilingualError, MhkgError):  # noqa: N818 - the name the issue gives it
-    """A submitted entry is not one the repository takes (not one entry, a wrong IRI, no typed resource)."""
+    """A submitted entry is not one the repository takes; ``key`` names its message in :data:`api.i18n.MESSAGES`."""
 
 
-class UnsupportedMediaTypeError(SubmissionRefused):
-    """The entry is sent in a format the service does not read."""
+class EntryFormatError(SubmissionRefused):
+    """The entry is sent in a media type that is not read (Turtle, JSON-LD and N-Triples are)."""
 
 
-class UnreadableBodyError(SubmissionRefused):
-    """The body is not UTF-8 text."""
+class EntryEncodingError(SubmissionRefused):
+    """The entry is not UTF-8 text."""
+
+
+class EntryRefusedError(SubmissionRefused):
+    """The entry is not of the expected form: no typed resource, not exactly one entry, other subjects, or a bad IRI."""
+
+
+class EntryNotConformingError(SubmissionRefused):
+    """The entry does not conform to the shapes. ``report`` is the SHACL report as a dict (the answer's body)."""
+
+    def __init__(self, key: str, *, report: dict[str, object], **params: object) -> None:
+        super().__init__(key, **params)
+        self.report = report
+
+
+class EntryExistsError(ConflictError):
+    """An entry with this IRI exists (as a file or in the store)."""
+
+
+class SubmissionsUnavailableError(ConflictError):
+    """The service cannot write entries: it reads a remote SPARQL endpoint."""
 
 
 class AccessError(BilingualError, MhkgError):
     """A write is refused: the write token is wrong, or writes are off (no token is configured)."""
 
 
-class TokenRequiredError(AccessError):
-    """A write came with no bearer token."""
+class TokenRefusedError(AccessError):
+    """The bearer token is wrong, or writes are switched off (no token configured)."""
+
+
+class TokenMissingError(AccessError):
+    """A write needs a bearer token and none was given."""
 
 
 class QueryError(MhkgError):
@@ -250,52 +279,3 @@ class WorkerFailedError(ExecutorError):
     """The worker died: over its memory limit, or a crash; or it cannot be sandboxed."""
 
     kind = "failed"
-
-
-# ------------------------------------------------------------------ curation: checking and submitting entries
-class CurationError(Bilingual, MhkgError):
-    """An entry was refused, or may not be submitted. ``str()`` is English; :meth:`text` gives either language."""
-
-    def __init__(self, en: str, sv: str) -> None:
-        super().__init__(en)
-        self.en, self.sv = en, sv
-
-    def text(self, lang: str) -> str:
-        """The message in ``lang`` ("sv" or "en"; anything else gives Swedish, the service's default)."""
-        return self.en if lang == "en" else self.sv
-
-
-class EntryFormatError(CurationError):
-    """The entry is sent in a media type that is not read (Turtle, JSON-LD and N-Triples are)."""
-
-
-class EntryEncodingError(CurationError):
-    """The entry is not UTF-8 text."""
-
-
-class EntryRefusedError(CurationError):
-    """The entry is not of the expected form: no typed resource, not exactly one entry, other subjects, or a bad IRI."""
-
-
-class EntryNotConformingError(CurationError):
-    """The entry does not conform to the shapes. ``report`` is the SHACL report as a dict (the answer's body)."""
-
-    def __init__(self, en: str, sv: str, *, report: dict[str, object]) -> None:
-        super().__init__(en, sv)
-        self.report = report
-
-
-class EntryExistsError(CurationError):
-    """An entry with this IRI exists (as a file or in the store)."""
-
-
-class SubmissionsUnavailableError(CurationError):
-    """The service cannot write entries: it reads a remote SPARQL endpoint."""
-
-
-class TokenMissingError(CurationError):
-    """A write needs a bearer token and none was given."""
-
-
-class TokenRefusedError(CurationError):
-    """The bearer token is wrong, or writes are switched off (no token configured)."""

@@ -1,7 +1,8 @@
 """Checking and submitting evidence entries: parsing, validation in the repository's context, and the atomic write.
 
-Nothing here knows HTTP: refusals are the :class:`~api.errors.CurationError` family (Swedish and English),
-syntax errors are :class:`~api.errors.KnowledgeSyntaxError`, and the web layer maps them to answers.
+Nothing here knows HTTP: refusals are the :class:`~api.errors.SubmissionRefused`, :class:`~api.errors.ConflictError`
+and :class:`~api.errors.AccessError` families (Swedish and English), syntax errors are
+:class:`~api.errors.KnowledgeSyntaxError`, and the web layer maps them to answers.
 """
 
 from __future__ import annotations
@@ -118,11 +119,11 @@ def parse_entry(body: bytes, content_type: str | None) -> list[ox.Triple]:
     """
     media = media_of(content_type)
     if media not in FORMATS:
-        raise EntryFormatError(f"Send the entry as {', '.join(FORMATS)}", f"Skicka posten som {', '.join(FORMATS)}.")
+        raise EntryFormatError("entry_format", formats=", ".join(FORMATS))
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise EntryEncodingError("The body is not UTF-8 text", "Innehållet är inte text i UTF-8.") from exc
+        raise EntryEncodingError("not_utf8") from exc
     return parse_text(text, FORMATS[media], name="entry")
 
 
@@ -139,7 +140,7 @@ def validate_triples(triples: list[ox.Triple], *, validator: Validator, context:
     """
     focus = typed_resources(triples)
     if not focus:
-        raise EntryRefusedError("The entry declares no typed resource (rdf:type).", "Posten anger ingen resurs med typ (rdf:type).")
+        raise EntryRefusedError("no_typed_resource")
     return validator.validate(context.store_with(triples), focus_nodes=focus)
 
 
@@ -150,10 +151,7 @@ def writable(store: EmbeddedStore | RemoteStore) -> EmbeddedStore:
         SubmissionsUnavailableError: the service reads a remote endpoint.
     """
     if not isinstance(store, EmbeddedStore):
-        raise SubmissionsUnavailableError(
-            "Submissions need the embedded store; this service reads a remote endpoint.",
-            "Poster kan bara skickas in när tjänsten har en egen databas. Den här tjänsten läser från en extern SPARQL-tjänst.",
-        )
+        raise SubmissionsUnavailableError("needs_embedded_store")
     return store
 
 
@@ -167,25 +165,19 @@ def entry_iri(triples: list[ox.Triple]) -> tuple[str, str]:
     kind = ox.NamedNode(VOCAB + "EvidenceEntry")
     entries = {t.subject for t in triples if t.predicate.value == RDF_TYPE and t.object == kind}
     if len(entries) != 1:
-        raise EntryRefusedError("Submit exactly one mh:EvidenceEntry.", "Skicka in exakt en mh:EvidenceEntry.")
+        raise EntryRefusedError("not_one_entry")
     subject = entries.pop()
     if {t.subject for t in triples} != {subject}:
-        raise EntryRefusedError(
-            "An entry file describes only the entry itself; add sources and interventions as their own files.",
-            "En postfil beskriver bara själva posten. Lägg till källor och insatser som egna filer.",
-        )
+        raise EntryRefusedError("entry_only")
     iri = subject.value if isinstance(subject, ox.NamedNode) else ""  # a blank node has no IRI: the slug check refuses it
     slug = iri.removeprefix(ID + "evidence/")
     if not SLUG.match(slug):
-        raise EntryRefusedError(
-            f"The entry's IRI must be {ID}evidence/<slug> with a lowercase slug.",
-            f"Postens IRI ska vara {ID}evidence/<slug>, med en slug i gemener.",
-        )
+        raise EntryRefusedError("entry_slug", base=ID)
     return iri, slug
 
 
 def _exists(iri: str) -> EntryExistsError:
-    return EntryExistsError(f"The entry {iri} already exists.", f"Posten {iri} finns redan.")
+    return EntryExistsError("entry_exists", iri=iri)
 
 
 def submit_entry(triples: list[ox.Triple], *, store: EmbeddedStore | RemoteStore, root: Path, validator: Validator, context: RepositoryContext) -> Submission:
@@ -209,7 +201,7 @@ def submit_entry(triples: list[ox.Triple], *, store: EmbeddedStore | RemoteStore
         raise _exists(iri)
     report = validate_triples(triples, validator=validator, context=context)
     if not report.conforms:
-        raise EntryNotConformingError("The entry does not conform to the shapes.", "Posten uppfyller inte kraven i formerna (SHACL).", report=report.to_dict())
+        raise EntryNotConformingError("entry_not_conforming", report=report.to_dict())
     body = cast(bytes, ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))  # bytes when no output is given
     try:
         write_atomically(path, HEADER + body)

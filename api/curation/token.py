@@ -7,13 +7,6 @@ import hmac
 
 from api.errors import TokenMissingError, TokenRefusedError
 
-WRITES_OFF = (
-    "Submissions are disabled: no write token is configured (MHKG_WRITE_TOKEN).",
-    "Inskickning är avstängd eftersom ingen skrivnyckel är inställd (MHKG_WRITE_TOKEN).",
-)
-NO_TOKEN = ("A bearer token is required.", "En skrivnyckel (bearer token) krävs.")
-WRONG_TOKEN = ("The token is not valid for submissions.", "Nyckeln gäller inte för inskickning.")
-
 
 def check_token(configured: str | None, authorization: str | None) -> None:
     """Let a write through only with the configured bearer token.
@@ -37,9 +30,9 @@ def check_token(configured: str | None, authorization: str | None) -> None:
     api.errors.TokenRefusedError: The token is not valid for submissions.
     """
     if not configured:
-        raise TokenRefusedError(*WRITES_OFF)
+        raise TokenRefusedError("writes_off")
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise TokenMissingError(*NO_TOKEN)
+        raise TokenMissingError("token_required")
     given = hashlib.sha256(authorization[7:].strip().encode()).digest()
     if not hmac.compare_digest(given, hashlib.sha256(configured.encode()).digest()):
-        raise TokenRefusedError(*WRONG_TOKEN)
+        raise TokenRefusedError("token_invalid")

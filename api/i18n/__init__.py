@@ -366,6 +366,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "one_of": ("Parametern {name} ska ha ett av värdena {choices}.", "{name} must be one of {choices}"),
     "explain_needs": ("Analysen explain behöver både --org och --intervention.", "explain needs --org and --intervention"),
     "entry_exists": ("Posten {iri} finns redan.", "The entry {iri} already exists."),
+    "entry_not_conforming": ("Posten uppfyller inte kraven i formerna (SHACL).", "The entry does not conform to the shapes."),
     "needs_embedded_store": (
         "Poster kan bara skickas in när tjänsten har sin egen databas; den här tjänsten läser från en annan SPARQL-server.",
         "Submissions need the embedded store; this service reads a remote endpoint.",

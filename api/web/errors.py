@@ -27,12 +27,8 @@ from api.errors import (
     AccessError,
     ClientLimitError,
     ConflictError,
-    CurationError,
     EntryEncodingError,
-    EntryExistsError,
     EntryFormatError,
-    EntryNotConformingError,
-    EntryRefusedError,
     ExecutorError,
     InconsistentOntologyError,
     KnowledgeSyntaxError,
@@ -49,13 +45,8 @@ from api.errors import (
     ReasonerError,
     StoreError,
     SubmissionRefused,
-    SubmissionsUnavailableError,
     TokenMissingError,
-    TokenRefusedError,
-    TokenRequiredError,
     TooManyRowsError,
-    UnreadableBodyError,
-    UnsupportedMediaTypeError,
     WorkerFailedError,
 )
 from api.i18n import MESSAGES, Bilingual, message
@@ -72,11 +63,11 @@ STATUS: dict[type[MhkgError], int] = {
     NotFoundError: 404,
     NotAcceptableError: 406,
     ConflictError: 409,
-    SubmissionRefused: 422,
-    UnreadableBodyError: 400,
-    UnsupportedMediaTypeError: 415,
-    AccessError: 403,
-    TokenRequiredError: 401,
+    SubmissionRefused: 422,  # not one entry of the expected form, or not conforming (the SHACL report is the body)
+    EntryEncodingError: 400,
+    EntryFormatError: 415,
+    AccessError: 403,  # a wrong token, or writes are off
+    TokenMissingError: 401,
     QueryError: 500,  # a plain QueryError is one of the service's own queries failing; a visitor's query fails as a kind below
     PolicyError: 400,
     ExecutorError: 503,
@@ -90,16 +81,6 @@ STATUS: dict[type[MhkgError], int] = {
     StoreError: 502,  # the store (a remote SPARQL server) did not answer
     ReasonerError: 500,
     InconsistentOntologyError: 500,
-    # curation (api.curation): refusals of an entry, and of a write
-    CurationError: 400,
-    EntryFormatError: 415,
-    EntryEncodingError: 400,
-    EntryRefusedError: 422,
-    EntryNotConformingError: 422,
-    EntryExistsError: 409,
-    SubmissionsUnavailableError: 409,
-    TokenMissingError: 401,
-    TokenRefusedError: 403,
 }
 PROTOCOL_PATHS = ("/sparql", "/update")
 Audience = Literal["protocol", "api", "page"]

@@ -22,7 +22,7 @@ BODY = {"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in c
 
 async def _entry(request: Request) -> list[ox.Triple]:
     """The request's entry as triples; a 400, 415 for what cannot be read."""
-    return curation.parse_entry(await request.body(), request.headers.get("content-type"))  # KnowledgeSyntaxError, CurationError: the boundary answers
+    return curation.parse_entry(await request.body(), request.headers.get("content-type"))  # KnowledgeSyntaxError, SubmissionRefused: the boundary answers
 
 
 @router.post(

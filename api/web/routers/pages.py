@@ -13,7 +13,7 @@ from api import curation
 from api.catalogue import catalogue, get_query, projection
 from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal_query
-from api.errors import CurationError, InvalidParameterError, NotFoundError, ParameterError, QueryError
+from api.errors import InvalidParameterError, NotFoundError, ParameterError, QueryError, SubmissionRefused
 from api.i18n import KIND_ORDER, KINDS, as_map
 from api.vocab import ID, PREFIXES, VOCAB, iri
 from api.web import views as data
@@ -236,6 +236,6 @@ def curation_check(request: Request, entry: str = Form(...), state: ServiceState
         return render(request, "curation.html", text=entry, report=None, syntax={"line": exc.line, "column": exc.column, "message": exc.detail})
     try:
         report = curation.validate_triples(triples, validator=state.validator, context=state.repository).to_dict()
-    except CurationError as exc:
+    except SubmissionRefused as exc:
         return render(request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.text(lang_of(request))})
     return render(request, "curation.html", text=entry, report=report, syntax=None)
