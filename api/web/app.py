@@ -62,7 +62,7 @@ def create_app(
     app.include_router(operations.router)
     app.include_router(sparql.router)
     app.include_router(rest.router)
-    app.include_router(rest.catalogue_router())
+    app.include_router(rest.catalogue_router(state.root))
     app.include_router(curation.router)
     app.include_router(linked_data.router)
     app.include_router(pages.router)

@@ -174,7 +174,7 @@ async def query_page(request: Request, example: str | None = None, state: Servic
     rows: list[dict[str, str]] = []
     if example:
         try:
-            q = get_query(example)
+            q = get_query(example, state.root)
         except ParameterError:
             raise NotFoundError("query", example) from None
         defaults = {p.name: (p.default or _example_value(p.name)) for p in q.parameters if p.required or p.default}
@@ -182,12 +182,12 @@ async def query_page(request: Request, example: str | None = None, state: Servic
         columns, rows, error = await _run_text(request, state, text)
     else:
         text = internal_query("query-page-example").text.rstrip("\n")
-    return render(request, "query.html", catalogue=_examples(), text=text, columns=columns, rows=rows, error=error)
+    return render(request, "query.html", catalogue=_examples(state), text=text, columns=columns, rows=rows, error=error)
 
 
-def _examples() -> list[dict[str, Any]]:
+def _examples(state: ServiceState) -> list[dict[str, Any]]:
     """The catalogue's queries, each with its summary as a language map."""
-    return [{"name": q.name, "summary": {"sv": q.summary_sv or None, "en": q.summary}} for q in catalogue().values()]
+    return [{"name": q.name, "summary": {"sv": q.summary_sv or None, "en": q.summary}} for q in catalogue(state.root).values()]
 
 
 def _example_value(name: str) -> str | None:
@@ -202,7 +202,7 @@ def _example_value(name: str) -> str | None:
 @router.post("/query", response_class=HTMLResponse)
 async def query_run(request: Request, query: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
     columns, rows, error = await _run_text(request, state, query)
-    return render(request, "query.html", catalogue=_examples(), text=query, columns=columns, rows=rows, error=error)
+    return render(request, "query.html", catalogue=_examples(state), text=query, columns=columns, rows=rows, error=error)
 
 
 EXAMPLE_ENTRY = f"""@prefix mh: <{VOCAB}> .

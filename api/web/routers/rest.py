@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import pyoxigraph as ox
@@ -217,8 +218,8 @@ def get_stats(state: ServiceState = Depends(get_state)) -> dict[str, Any]:
 
 
 @router.get("/queries", summary="The query catalogue")
-def list_queries() -> list[dict[str, Any]]:
-    return [q.to_dict() for q in catalogue().values()]
+def list_queries(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
+    return [q.to_dict() for q in catalogue(state.root).values()]
 
 
 # The catalogue's answers: JSON by default (as for */* and no Accept), SPARQL 1.1 Query Results CSV and TSV on request.
@@ -238,10 +239,10 @@ CATALOGUE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def catalogue_router() -> APIRouter:
+def catalogue_router(root: Path) -> APIRouter:
     """One GET operation per queries/*.rq, generated at start-up from the files (grlc-style), its parameters typed by the query's model."""
     r = APIRouter(prefix="/api/v1/queries", tags=["Query catalogue"], responses={422: ERRORS[422]})
-    for name, q in catalogue().items():
+    for name, q in catalogue(root).items():
         r.add_api_route(
             f"/{name}",
             _make_operation(q),
