@@ -23,7 +23,7 @@ from api.catalogue.certainty import CertaintyScale, certainty_scale
 from api.catalogue.internal import internal
 from api.errors import InvalidParameterError
 from api.i18n import t
-from api.vocab import ID, VOCAB
+from api.vocab import ID, VOCAB, slug
 
 SOCIETAL_AREAS = ID + "scheme/societal-areas"
 Progress = Callable[[str], None]
@@ -39,10 +39,6 @@ LIFE_COURSE = [ID + f"life-stage/{s}" for s in ("children", "young-people", "adu
 def life_course_order(stages: list[str]) -> list[str]:
     """Life stages in life-course order (children, young people, adults, older people)."""
     return sorted(stages, key=lambda s: LIFE_COURSE.index(s) if s in LIFE_COURSE else len(LIFE_COURSE))
-
-
-def _slug(iri: str) -> str:
-    return iri.rsplit("/", 1)[-1]
 
 
 def labels(store: Any, lang: str = "sv") -> dict[str, str]:
@@ -77,7 +73,7 @@ def graph_view(store: Any) -> nx.MultiDiGraph:
     for r in store.select(internal("graph-view-evidence")):
         entry = r["entry"].value
         node(entry, "evidence")
-        g.nodes[entry].update(rank=int(r["rank"].value), effect=_slug(r["effect"].value), outcome=r["outcome"].value)
+        g.nodes[entry].update(rank=int(r["rank"].value), effect=slug(r["effect"].value), outcome=r["outcome"].value)
         for key, kind, rel in (
             ("iv", "intervention", "intervention"),
             ("setting", "setting", "setting"),
@@ -119,9 +115,9 @@ class Matrix:
                 out.append(
                     {
                         "row": r,
-                        "row_label": self.names.get(r, _slug(r)),
+                        "row_label": self.names.get(r, slug(r)),
                         "column": c,
-                        "column_label": self.names.get(c, _slug(c)),
+                        "column_label": self.names.get(c, slug(c)),
                         "entries": n,
                         "best_certainty": self.certainty.code(best) if best else None,
                         "gap": n == 0,
@@ -177,9 +173,9 @@ def collaboration_network(store: Any, *, lang: str = "sv") -> nx.Graph:
     names = labels(store, lang)
     g = nx.Graph()
     for remit_pairs, members in groups.items():
-        key = sorted(members)[0] if len(members) == 1 else "group:" + _slug(sorted(members)[0])
+        key = sorted(members)[0] if len(members) == 1 else "group:" + slug(sorted(members)[0])
         if len(members) == 1:
-            label = names.get(members[0], _slug(members[0]))
+            label = names.get(members[0], slug(members[0]))
         elif all(_is_municipality(store, m) for m in members):
             label = t("county_municipalities", lang, count=len(members))
         else:
@@ -239,8 +235,8 @@ def leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
         counts = {k: int(r[k].value) for k in ("areas", "targets", "settings", "stages", "entries")}
         score = counts["areas"] + counts["targets"] + counts["settings"] + counts["stages"]
         iv = r["iv"].value
-        why = t("leverage", lang, name=names.get(iv, _slug(iv)), score=score, **counts)
-        out.append({"intervention": iv, "label": names.get(iv, _slug(iv)), "score": score, **counts, "explanation": why})
+        why = t("leverage", lang, name=names.get(iv, slug(iv)), score=score, **counts)
+        out.append({"intervention": iv, "label": names.get(iv, slug(iv)), "score": score, **counts, "explanation": why})
     return sorted(out, key=lambda x: (-x["score"], -x["entries"], x["label"]))
 
 
@@ -252,7 +248,7 @@ def source_leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
     out = [
         {
             "source": r["src"].value,
-            "label": names.get(r["src"].value, _slug(r["src"].value)),
+            "label": names.get(r["src"].value, slug(r["src"].value)),
             "entries": int(r["entries"].value),
             "interventions": int(r["interventions"].value),
             "strategy_references": refs.get(r["src"].value, 0),
@@ -261,7 +257,7 @@ def source_leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
     ]
     for s, n in refs.items():
         if s not in {o["source"] for o in out}:
-            out.append({"source": s, "label": names.get(s, _slug(s)), "entries": 0, "interventions": 0, "strategy_references": n})
+            out.append({"source": s, "label": names.get(s, slug(s)), "entries": 0, "interventions": 0, "strategy_references": n})
     return sorted(out, key=lambda x: (-(x["entries"] + x["strategy_references"]), -x["interventions"], x["label"]))
 
 
@@ -282,14 +278,14 @@ def explain(store: Any, runner: QueryRunner, org: str, intervention: str, *, lan
         text = t(
             "justification_path",
             lang,
-            organisation=names.get(org, _slug(org)),
+            organisation=names.get(org, slug(org)),
             setting=names.get(nodes[2], "").lower(),
             stage=names.get(nodes[3], "").lower(),
             responsibility=names.get(nodes[1], ""),
-            entry=_slug(nodes[4]),
+            entry=slug(nodes[4]),
             intervention=names.get(intervention, ""),
             certainty=level.label(lang).lower(),
-            source=names.get(nodes[6], _slug(nodes[6])),
+            source=names.get(nodes[6], slug(nodes[6])),
         )
         paths.append({"nodes": nodes, "certainty": level.code, "text": text})
     return paths
@@ -305,14 +301,14 @@ def indicator_coverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
     for r in rows:
         item = {
             "indicator": r["ind"].value,
-            "label": names.get(r["ind"].value, _slug(r["ind"].value)),
+            "label": names.get(r["ind"].value, slug(r["ind"].value)),
             "producer": r["producer"].value if "producer" in r else None,
             "producer_label": names.get(r["producer"].value) if "producer" in r else None,
             "sdg_indicator": r["sdg"].value if "sdg" in r else None,
         }
         if item not in by_area[r["area"].value]:
             by_area[r["area"].value].append(item)
-    return [{"area": a, "label": names.get(a, _slug(a)), "indicators": by_area.get(a, []), "covered": bool(by_area.get(a))} for a in areas]
+    return [{"area": a, "label": names.get(a, slug(a)), "indicators": by_area.get(a, []), "covered": bool(by_area.get(a))} for a in areas]
 
 
 # ------------------------------------------------------------------------------ writing everything

@@ -11,8 +11,9 @@ from typing import Any
 
 import networkx as nx
 
-from api.analysis import Matrix, _slug
+from api.analysis import Matrix
 from api.i18n import t
+from api.vocab import slug
 
 
 def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
@@ -35,8 +36,8 @@ def draw_heatmap(m: Matrix, path_stem: Path, *, lang: str = "sv") -> list[Path]:
             n, best = m.cells.get((r, c), (0, None))
             text = str(n) if n else "–"
             ax.text(j, i, text, ha="center", va="center", fontsize=9, color="white" if (best or 0) >= 3 else "black")
-    ax.set_xticks(range(len(m.columns)), [_wrap(m.names.get(c, _slug(c)), 16) for c in m.columns], fontsize=9)
-    ax.set_yticks(range(len(m.rows)), [_wrap(m.names.get(r, _slug(r)), 48) for r in m.rows], fontsize=8 if len(m.rows) > 20 else 9)
+    ax.set_xticks(range(len(m.columns)), [_wrap(m.names.get(c, slug(c)), 16) for c in m.columns], fontsize=9)
+    ax.set_yticks(range(len(m.rows)), [_wrap(m.names.get(r, slug(r)), 48) for r in m.rows], fontsize=8 if len(m.rows) > 20 else 9)
     ax.tick_params(top=True, bottom=False, labeltop=True, labelbottom=False)
     ax.set_title(m.title, pad=12)
     legend = [Patch(facecolor=colours[0], edgecolor="#888", label=t("gap", lang))]
@@ -194,7 +195,7 @@ def draw_explanation(paths: list[dict[str, Any]], names: dict[str, str], path_st
         ax.text(
             x,
             y,
-            _wrap(names.get(n, _slug(n)), 20),
+            _wrap(names.get(n, slug(n)), 20),
             ha="center",
             va="center",
             fontsize=7.5,

@@ -24,31 +24,18 @@ from api import i18n
 from api.analysis import life_course_order
 from api.catalogue.certainty import certainty_scale
 from api.errors import NotFoundError
-from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES
+from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, compact, slug
 from api.web import views as data
 from api.web.deps import ServiceState, get_state
 from api.web.views import pages as page_data
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-COMPACT = sorted({**PREFIXES, "id": ID}.items(), key=lambda kv: -len(kv[1]))
 SHAPES_IRI = BASE_IRI + "shapes"
 
 
 def lang_of(request: Request) -> str:
     """The page's language: "en" for ``?lang=en``, else "sv"."""
     return "en" if request.query_params.get("lang") == "en" else "sv"
-
-
-def short(iri: str) -> str:
-    """An IRI as ``prefix:local`` with the project's prefixes (``id:`` for the individuals), else unchanged.
-
-    >>> short(ID + "setting/home"), short("urn:x")
-    ('id:setting/home', 'urn:x')
-    """
-    for p, ns in COMPACT:
-        if iri.startswith(ns):
-            return f"{p}:{iri[len(ns) :]}"
-    return iri
 
 
 def local(iri: str) -> str:
@@ -87,8 +74,8 @@ def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
     env.globals.update(
         t=_t,
         certainty_label=_certainty_label,
-        short=short,
-        short_id=data.slug,
+        short=compact,
+        short_id=slug,
         local=local,
         citation=data.citation,
         ordered_stages=life_course_order,
@@ -160,7 +147,7 @@ def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
     }
     sections: dict[str, list[dict[str, Any]]] = {kind: [] for kind in headings}
     for term in page_data.ontology_terms(state):
-        sections[term["kind"]].append({**term, "extra": ", ".join(short(e) for e in term["extra"])})
+        sections[term["kind"]].append({**term, "extra": ", ".join(compact(e) for e in term["extra"])})
     return render(
         request,
         "ontology.html",
@@ -172,6 +159,6 @@ def ontology_page(request: Request, state: ServiceState) -> HTMLResponse:
 
 def shapes_page(request: Request, state: ServiceState) -> HTMLResponse:
     """The shapes' documentation: every named shape, its severity and path, with its name and description."""
-    items = [{**shape, "extra": shape["severity"] + (" · " + short(shape["path"]) if shape["path"] else "")} for shape in page_data.shape_descriptions(state)]
+    items = [{**shape, "extra": shape["severity"] + (" · " + compact(shape["path"]) if shape["path"] else "")} for shape in page_data.shape_descriptions(state)]
     title = i18n.text_map("shapes_title")
     return render(request, "ontology.html", sections=[(title, items)], title=title, ontology=SHAPES_IRI)

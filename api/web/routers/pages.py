@@ -15,10 +15,10 @@ from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal_query
 from api.errors import InvalidParameterError, NotFoundError, ParameterError, QueryError, SubmissionRefused
 from api.i18n import KIND_ORDER, KINDS, as_map
-from api.vocab import ID, PREFIXES, VOCAB, iri
+from api.vocab import ID, PREFIXES, VOCAB, compact, iri
 from api.web import views as data
 from api.web.deps import ServiceState, client_of, get_state
-from api.web.render import lang_of, render, short
+from api.web.render import lang_of, render
 from api.web.views.pages import strategy
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
@@ -148,7 +148,7 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
             text = answer.body.decode()
             rows = await asyncio.to_thread(state.store.select, text)
             columns = projection(text) or sorted({k for r in rows for k in r})
-            return columns, [{k: short(v.value) for k, v in r.items()} for r in rows], None
+            return columns, [{k: compact(v.value) for k, v in r.items()} for r in rows], None
     except ExecutorError as exc:
         return [], [], exc.text(lang_of(request))
     except QueryError as exc:  # a remote store's answer: the server's own words
@@ -157,14 +157,14 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
         triples = list(ox.parse(input=answer.body, format=ox.RdfFormat.N_TRIPLES))
         return (
             ["subject", "predicate", "object"],
-            [{"subject": short(q.subject.value), "predicate": short(q.predicate.value), "object": short(q.object.value)} for q in triples],
+            [{"subject": compact(q.subject.value), "predicate": compact(q.predicate.value), "object": compact(q.object.value)} for q in triples],
             None,
         )
     data = json.loads(answer.body)
     if "boolean" in data:
         return ["boolean"], [{"boolean": str(data["boolean"]).lower()}], None
     columns = data["head"]["vars"]
-    return columns, [{k: short(v["value"]) for k, v in b.items()} for b in data["results"]["bindings"]], None
+    return columns, [{k: compact(v["value"]) for k, v in b.items()} for b in data["results"]["bindings"]], None
 
 
 @router.get("/query", response_class=HTMLResponse)

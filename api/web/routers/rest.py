@@ -18,7 +18,7 @@ from api.catalogue.internal import internal
 from api.errors import NotAcceptableError, NotFoundError
 from api.knowledge.stats import statistics
 from api.sparql.results import to_sparql_json
-from api.vocab import VOCAB
+from api.vocab import VOCAB, slug
 from api.web import views as data
 from api.web.deps import ServiceState, error, get_state
 from api.web.negotiation import RESULTS, choose
@@ -108,7 +108,7 @@ def _measures_json(state: ServiceState, org_id: str, filters: dict[str, str | No
 
 def _simple_list(state: ServiceState, cls: str, kind: str) -> list[dict[str, Any]]:
     rows = state.store.select(internal("resources-of-class", {"class": VOCAB + cls, "namespace": f"{data.ID}{kind}/"}))
-    return [{"iri": r["x"].value, "id": data.slug(r["x"].value), "label_sv": data._v(r, "sv"), "label_en": data._v(r, "en")} for r in rows]
+    return [{"iri": r["x"].value, "id": slug(r["x"].value), "label_sv": data._v(r, "sv"), "label_en": data._v(r, "en")} for r in rows]
 
 
 @router.get("/interventions", response_model=Page[Resource], summary="Interventions")
@@ -160,7 +160,7 @@ def get_source(source_id: str, state: ServiceState = Depends(get_state)) -> dict
 def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
     rows = state.store.select(internal("concept-schemes"))
     return [
-        {"iri": r["s"].value, "id": data.slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows
+        {"iri": r["s"].value, "id": slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows
     ]
 
 

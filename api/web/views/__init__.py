@@ -15,7 +15,7 @@ from api.catalogue import Parameter
 from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal
 from api.errors import NotFoundError, ParameterError
-from api.vocab import ID, VOCAB, iri_ref
+from api.vocab import ID, VOCAB, iri_ref, slug
 from api.web.state import ServiceState
 
 ORG = ID + "organisation/"
@@ -30,10 +30,6 @@ def peek(state: ServiceState, key: Hashable) -> Any:
 def cached(state: ServiceState, key: Hashable, compute: Callable[[], V]) -> V:
     """``compute()``, once per data version and key (in the state's one versioned cache)."""
     return state.cached(key, compute)
-
-
-def slug(iri: str) -> str:
-    return iri.rsplit("/", 1)[-1]
 
 
 def _v(row: dict, key: str) -> str | None:
