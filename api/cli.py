@@ -13,12 +13,12 @@ from pydantic import ValidationError
 from api import __version__
 from api.catalogue import QueryRunner, catalogue, get_query, projection
 from api.errors import InconsistentOntologyError, KnowledgeSyntaxError, MhkgError, NotFoundError, ParameterError, QueryError, ReasonerError, StoreError
-from api.knowledge.build import build, current_store
+from api.knowledge.build import build, current_store, open_store
 from api.knowledge.qc import run_qc
 from api.knowledge.stats import format_text, statistics
 from api.settings import Settings
 from api.sparql.results import to_sparql_json
-from api.store import RELEASE, EmbeddedStore, RemoteStore, content_version, open_remote, query_path
+from api.store import RELEASE, EmbeddedStore, RemoteStore, content_version, query_path
 from api.validation import validate_repository
 from api.vocab import compact
 
@@ -52,7 +52,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def _store(args: argparse.Namespace) -> EmbeddedStore | RemoteStore:
     """The remote store named by --endpoint or MHKG_ENDPOINT, else the embedded one (built where stale)."""
-    return open_remote(args.settings, getattr(args, "endpoint", None)) or current_store(args.settings, progress=_progress)
+    return open_store(args.settings, endpoint=getattr(args, "endpoint", None), progress=_progress)
 
 
 def cmd_sparql(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from api.files import write_atomically
 from api.knowledge.loader import knowledge_files, parse_file
 from api.knowledge.reasoning import reason
 from api.settings import Settings, build_dir, current, project_root
-from api.store import RELEASE, EmbeddedStore, content_version, load_release
+from api.store import RELEASE, EmbeddedStore, RemoteStore, content_version, load_release, open_remote
 from api.store.protocol import serialize
 from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES
 
@@ -240,6 +240,12 @@ def release_is_current(settings: Settings) -> bool:
         return False
     newest_source = max((p.stat().st_mtime for p in knowledge_files(settings.home)), default=0.0)
     return release.stat().st_mtime >= newest_source
+
+
+def open_store(settings: Settings, *, endpoint: str | None = None, progress: Progress = _quiet) -> EmbeddedStore | RemoteStore:
+    """The store the settings name: the remote endpoint (``endpoint``, else ``MHKG_ENDPOINT``), else the embedded
+    store with the current release (built first where it is missing or stale)."""
+    return open_remote(settings, endpoint) or current_store(settings, progress=progress)
 
 
 def current_store(settings: Settings | None = None, *, progress: Progress = _quiet) -> EmbeddedStore:

@@ -30,7 +30,6 @@ __all__ = [
     "content_version",
     "load_release",
     "open_remote",
-    "open_store",
     "query_path",
 ]
 
@@ -71,12 +70,3 @@ def load_release(settings: Settings) -> EmbeddedStore:
             store.native.flush()
     store.set_base_version(version)
     return store
-
-
-def open_store(settings: Settings, *, endpoint: str | None = None) -> Store:
-    """The configured store: the remote endpoint (``endpoint``, else ``MHKG_ENDPOINT``), else the built release.
-
-    Raises:
-        StoreError: no endpoint is configured and the build folder holds no release.
-    """
-    return open_remote(settings, endpoint) or load_release(settings)

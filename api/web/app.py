@@ -12,9 +12,9 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from api import __version__
 from api.curation import remove_temporaries
-from api.knowledge.build import current_store
+from api.knowledge.build import open_store
 from api.settings import Settings
-from api.store import EmbeddedStore, RemoteStore, open_remote
+from api.store import EmbeddedStore, RemoteStore
 from api.web import caching, errors
 from api.web.middleware import AccessLogMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
 from api.web.routers import curation, linked_data, operations, pages, rest, sparql
@@ -34,7 +34,7 @@ def create_app(
     """
     settings = settings or Settings()
     if store is None:
-        store = open_remote(settings) or current_store(settings)
+        store = open_store(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
