@@ -52,6 +52,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from api.catalogue import WHERE, CatalogueQuery, Parameter, catalogue
 from api.errors import ParameterError
 from api.knowledge.loader import parse_file
+from api.settings import PACKAGE_ROOT
 from api.store import EmbeddedStore
 from api.validation import ShaclValidator
 from api.vocab import ID, PREFIXES, VOCAB
@@ -159,6 +160,8 @@ schemathesis.serializer.alias("application/sparql-query", "text/plain")  # and q
 FUZZ_ROOT = Path(tempfile.mkdtemp(prefix="mhkg-fuzz-"))
 atexit.register(shutil.rmtree, FUZZ_ROOT, True)
 FUZZ_STORE = EmbeddedStore()
+# The catalogue's routes are generated from the app's own queries/ when it is made: copy them before (the rest follows in the fixture).
+shutil.copytree(PACKAGE_ROOT / "queries", FUZZ_ROOT / "queries", dirs_exist_ok=True)
 FUZZ_APP = create_app(FUZZ_STORE, root=FUZZ_ROOT, token=TOKEN)
 schema = schemathesis.openapi.from_asgi("/openapi.json", FUZZ_APP, config=schemathesis.Config.from_dict({"seed": SEED, "generation": {"database": "none"}}))
 
