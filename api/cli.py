@@ -201,6 +201,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remits(args: argparse.Namespace) -> int:
+    from api.analysis.remits import remit_table, write_remit_table
+
+    store = _store(args)
+    if args.out == "-":
+        print(remit_table(store, QueryRunner(store), lang=args.lang), end="")
+    else:
+        write_remit_table(store, QueryRunner(store), Path(args.out), lang=args.lang)
+        print(f"wrote {args.out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mhkg", description="Mental Health Knowledge Graph: build, check and query.")
     p.add_argument("--version", action="version", version=f"mhkg {__version__}")
@@ -250,6 +262,11 @@ def parser() -> argparse.ArgumentParser:
     an.add_argument("--lang", choices=["sv", "en"], default="sv")
     an.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint to use instead of the embedded store")
     an.set_defaults(func=cmd_analyze)
+    rm = sub.add_parser("remits", help="the remit table: every organisation with its measures and the capacity that justifies each")
+    rm.add_argument("--out", default="docs/remit-matching.md", help="the Markdown file to write, or - for standard output (default: docs/remit-matching.md)")
+    rm.add_argument("--lang", choices=["sv", "en"], default="en")
+    rm.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint to use instead of the embedded store")
+    rm.set_defaults(func=cmd_remits)
     pu = sub.add_parser("push", help="load the build into a remote store (replaces its default graph)")
     pu.add_argument("--endpoint", required=True, help="the server's query endpoint or root, e.g. http://localhost:7878")
     pu.set_defaults(func=cmd_push)

@@ -32,6 +32,18 @@ SETTINGS = [
     "digital",
 ]
 STAGES = ["children", "young-people", "adults", "older-people"]
+CAPACITY_OF_SETTING = {  # the capacity a synthetic intervention in this setting is given (others: spatial-planner)
+    "home": "social-services",
+    "housing": "social-services",
+    "preschool": "school-organiser",
+    "compulsory-school": "school-organiser",
+    "upper-secondary-school": "school-organiser",
+    "higher-education": "school-organiser",
+    "adult-education": "school-organiser",
+    "work": "employer",
+    "public-transport": "public-transport",
+    "digital": "health-care",
+}
 OUTCOMES = [
     "mental-wellbeing",
     "depressive-symptoms",
@@ -91,6 +103,13 @@ def synthetic_triples(entries: int, *, seed_prefix: str = "synth", interventions
         t(ox.Triple(iv, p("preventionLevel"), n("prevention-level", "universal")))
         t(ox.Triple(iv, p("servesArea"), n("societal-area", AREAS[i % len(AREAS)])))
         t(ox.Triple(iv, p("servesSdgTarget"), ox.NamedNode(f"http://metadata.un.org/sdg/{TARGETS[i % len(TARGETS)]}")))
+        statement = ox.BlankNode()  # who can apply it: the capacity that holds its setting
+        t(ox.Triple(iv, p("implementableIn"), statement))
+        t(ox.Triple(statement, RDF_TYPE, p("CapacityStatement")))
+        t(ox.Triple(statement, p("capacity"), n("role", CAPACITY_OF_SETTING.get(SETTINGS[i % len(SETTINGS)], "spatial-planner"))))
+        t(ox.Triple(statement, p("capacityBasis"), n("capacity-basis", "curator-judgement")))
+        t(ox.Triple(statement, p("basisNote"), lit("Projektets bedömning: syntetisk.", "sv")))
+        t(ox.Triple(statement, p("basisNote"), lit("The project's judgement: synthetic.", "en")))
     for j in range(n_src):
         src = n("source", f"{seed_prefix}-{j}")
         t(ox.Triple(src, RDF_TYPE, p("Source")))
@@ -114,6 +133,8 @@ def synthetic_triples(entries: int, *, seed_prefix: str = "synth", interventions
         t(ox.Triple(e, RDFS_LABEL, lit(f"Synthetic entry {k}", "en")))
         t(ox.Triple(e, p("intervention"), n("intervention", f"{seed_prefix}-{iv_i}")))
         t(ox.Triple(e, p("outcome"), n("outcome", OUTCOMES[out_o])))
+        t(ox.Triple(e, p("outcomeMeasure"), lit("Ett syntetiskt mått (antal dödsfall).", "sv")))
+        t(ox.Triple(e, p("outcomeMeasure"), lit("A synthetic measure (number of deaths).", "en")))
         t(ox.Triple(e, p("effect"), n("effect", EFFECTS[k % len(EFFECTS)])))
         t(ox.Triple(e, p("setting"), n("setting", SETTINGS[iv_i % len(SETTINGS)])))
         t(ox.Triple(e, p("lifeStage"), n("life-stage", STAGES[iv_i % len(STAGES)])))

@@ -23,7 +23,7 @@ LAYERS: dict[str, set[str]] = {
     "api.sparql": {"api", "api.errors", "api.i18n", "api.settings", "api.vocab", "api.catalogue", "api.store"},
     "api.knowledge": {"api", "api.errors", "api.files", "api.settings", "api.vocab", "api.store", "api.catalogue"},
     "api.validation": {"api.errors", "api.i18n", "api.settings", "api.vocab", "api.store", "api.catalogue", "api.knowledge"},
-    "api.analysis": {"api.errors", "api.i18n", "api.settings", "api.vocab", "api.store", "api.catalogue", "api.sparql"},
+    "api.analysis": {"api.errors", "api.files", "api.i18n", "api.settings", "api.vocab", "api.store", "api.catalogue", "api.sparql"},
     "api.curation": {"api.errors", "api.files", "api.i18n", "api.settings", "api.vocab", "api.store", "api.catalogue", "api.knowledge", "api.validation"},
     "api.web": {
         "api",

@@ -263,23 +263,29 @@ def source_leverage(store: Any, *, lang: str = "sv") -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------------------ justifications
 def explain(store: Any, runner: QueryRunner, org: str, intervention: str, *, lang: str = "sv") -> list[dict[str, Any]]:
-    """The paths organisation → responsibility → setting and life stage → evidence → intervention → source."""
+    """The paths organisation → responsibility → capacity → life stage → evidence → intervention → source.
+
+    One path per reviewed or published entry of beneficial effect that makes ``intervention`` a measure of ``org``
+    (the matching of the catalogue query committee-measures); none when it is not one of its measures.
+    """
     rows = runner.run("committee-measure-details", {"org": org})
     names = labels(store, lang)
     scale = certainty_scale(store)
     paths = []
     for r in rows:
-        if r["intervention"].value != intervention:
+        if r["intervention"].value != intervention or r["effect"].value != ID + "effect/beneficial":
             continue
-        nodes = [org, r["resp"].value, r["resp_setting"].value, r["stage"].value, r["entry"].value, intervention, r["source"].value]
+        nodes = [org, r["resp"].value, r["capacity"].value, r["stage"].value, r["entry"].value, intervention, r["source"].value]
         level = scale.by_rank(int(r["rank"].value))
         if level is None:
             raise ValueError(f"{r['entry'].value}: certainty rank {r['rank'].value} is not on the certainty scale")
+        setting = r.get("resp_setting")
         text = t(
             "justification_path",
             lang,
             organisation=names.get(org, slug(org)),
-            setting=names.get(nodes[2], "").lower(),
+            capacity=names.get(nodes[2], slug(nodes[2])).lower(),
+            setting=t("in_setting_part", lang, setting=names.get(setting.value, "").lower()) if setting is not None else "",
             stage=names.get(nodes[3], "").lower(),
             responsibility=names.get(nodes[1], ""),
             entry=slug(nodes[4]),

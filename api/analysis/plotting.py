@@ -173,7 +173,7 @@ def draw_explanation(paths: list[dict[str, Any]], names: dict[str, str], path_st
     columns = [
         t("path_organisation", lang),
         t("path_responsibility", lang),
-        t("path_setting", lang),
+        t("path_capacity", lang),
         t("path_life_stage", lang),
         t("path_entry", lang),
         t("path_intervention", lang),

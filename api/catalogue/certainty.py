@@ -37,10 +37,16 @@ class CertaintyLevel:
     rank: int
     iri: str
     labels: dict[str, str] = field(default_factory=dict, hash=False)
+    notes: dict[str, str] = field(default_factory=dict, hash=False)
+    """What the level means in plain words (``skos:scopeNote``), by language."""
 
     def label(self, lang: str) -> str:
         """The level's name in ``lang`` (else in English, else its code)."""
         return self.labels.get(lang) or self.labels.get("en") or self.code
+
+    def note(self, lang: str) -> str:
+        """The level's plain-language explanation in ``lang`` (else in English, else nothing)."""
+        return self.notes.get(lang) or self.notes.get("en") or ""
 
 
 @dataclass(frozen=True)
@@ -93,10 +99,11 @@ def certainty_scale(store: _Store) -> CertaintyScale:
     levels: dict[str, CertaintyLevel] = {}
     for row in store.select(internal("certainty-scale", {"scheme": SCHEME})):
         node = row["level"].value
-        level = levels.setdefault(node, CertaintyLevel(row["code"].value, int(row["rank"].value), node, {}))
-        label = row.get("label")
-        if label is not None:
-            level.labels.setdefault(label.language or "", label.value)
+        level = levels.setdefault(node, CertaintyLevel(row["code"].value, int(row["rank"].value), node, {}, {}))
+        for column, kept_texts in (("label", level.labels), ("note", level.notes)):
+            text = row.get(column)
+            if text is not None:
+                kept_texts.setdefault(text.language or "", text.value)
     scale = CertaintyScale(tuple(levels.values()))
     with _lock:
         _scales[store] = (version, scale)

@@ -38,14 +38,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     "search": ("Sök organisation", "Search organisation"),
     "search_button": ("Sök", "Search"),
     "responsibilities": ("Ansvar", "Responsibilities"),
-    "measures": ("Rekommenderade evidensbaserade insatser", "Recommended evidence-backed measures"),
-    "no_measures": (
-        "Inga evidensbaserade insatser hittades inom organisationens ansvar. Det kan bero på att ansvaret är "
-        "styrande utan egen vardagsmiljö, eller på att evidens saknas där.",
-        "No evidence-backed measures were found within the organisation's remit: its remit may be "
-        "governance without a setting of its own, or evidence is missing there.",
+    "measures": ("Insatser med stöd i forskningen", "Measures with research evidence"),
+    "no_recommendation": (
+        "Här visas vad forskningen har funnit om insatser som ni kan genomföra i er roll, och hur tillförlitligt det är "
+        "(GRADE). Projektet rekommenderar ingenting själv; vad ni gör är ert beslut.",
+        "This shows what research has found about measures you can carry out in your capacity, and how certain it is "
+        "(GRADE). The project makes no recommendation of its own; what you do is your decision.",
     ),
-    "because": ("Eftersom ni ansvarar för", "Because you are responsible for"),
+    "show_drafts": ("Visa även utkast som ingen annan har granskat", "Also show drafts nobody else has reviewed"),
+    "draft": ("utkast", "draft"),
+    "draft_mark": ("Utkast: ännu inte granskat av någon annan än den som skrev det", "Draft: not yet reviewed by anyone but its author"),
+    "as_capacity": ("Ni kan genomföra insatserna nedan i egenskap av {capacity}.", "You can carry out the measures below as {capacity}."),
+    "findings_counts": (
+        "Fynd om insatsen inom ert ansvar – gynnsam effekt: {beneficial}, ingen tydlig effekt: {none}, blandad effekt: {mixed}, skadlig effekt: {harmful}.",
+        "Findings on the measure within your remit – beneficial: {beneficial}, no clear effect: {none}, mixed: {mixed}, harmful: {harmful}.",
+    ),
+    "why_certainty": ("Varför denna tillförlitlighet?", "Why this certainty?"),
+    "rated_by": ("Bedömd av", "Rated by"),
+    "no_clear_benefit": ("Det som inte fungerar eller saknar tydlig effekt", "What does not work or has no clear effect"),
+    "no_clear_benefit_none": (
+        "Inga fynd utan tydlig effekt, med blandad effekt eller med skadlig effekt inom ert ansvar.",
+        "No findings of no clear effect, a mixed effect or harm within your remit.",
+    ),
+    "grade_heading": ("Så läser du tillförlitligheten (GRADE)", "How to read the certainty (GRADE)"),
+    "covers": ("Omfattar", "Covers"),
+    "in_setting": ("i", "in"),
+    "every_setting": ("alla miljöer (styrande nivå)", "every setting (governing level)"),
+    "no_measures": (
+        "Inga insatser med gynnsam effekt i granskade poster hittades för ert ansvar i er roll. Se kunskapsluckorna "
+        "och listan över det som saknar tydlig effekt nedan.",
+        "No measures with a beneficial effect in reviewed entries were found for your remit in your capacity. See the "
+        "evidence gaps and the list of what has no clear effect below.",
+    ),
+    "because": ("Därför gäller den er", "Why it applies to you"),
     "sources": ("Källor", "Sources"),
     "certainty": ("Tillförlitlighet", "Certainty"),
     "entries": ("evidensposter", "evidence entries"),
@@ -113,8 +138,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "why": ("Varför? Visa vägen genom grafen", "Why? Show the path through the graph"),
     "paths_diagram": ("Diagram över vägarna (SVG)", "Diagram of the paths (SVG)"),
     "briefing_intro": (
-        "Evidensbaserade insatser inom ert ansvar, enligt Region Stockholms strategi för psykisk hälsa.",
-        "Evidence-backed measures within your remit, under Region Stockholm's mental-health strategy.",
+        "Insatser inom ert ansvar som har stöd i forskningen, med evidensens tillförlitlighet (GRADE). Projektet rekommenderar ingenting själv.",
+        "Measures within your remit that have research evidence, with its certainty (GRADE). The project makes no recommendation of its own.",
     ),
     "measure": ("Insats", "Measure"),
     # the strategy
@@ -166,14 +191,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{name} reaches {areas} societal areas, {targets} SDG targets, {settings} settings and {stages} life stages (score {score} = the sum).",
     ),
     "justification_path": (
-        "{organisation} ansvarar för {setting} för {stage} ({responsibility}); evidensposten {entry} visar att {intervention} "
-        "har gynnsam effekt där, med {certainty} tillförlitlighet, enligt {source}.",
-        "{organisation} is responsible for {setting} for {stage} ({responsibility}); evidence entry {entry} shows {intervention} "
-        "has a beneficial effect there, with {certainty} certainty, according to {source}.",
+        "{organisation} kan genomföra {intervention} i egenskap av {capacity} ({responsibility}), för {stage}{setting}; "
+        "evidensposten {entry} visar gynnsam effekt, med {certainty} tillförlitlighet, enligt {source}.",
+        "{organisation} can carry out {intervention} as {capacity} ({responsibility}), for {stage}{setting}; "
+        "evidence entry {entry} shows a beneficial effect, with {certainty} certainty, according to {source}.",
     ),
+    "in_setting_part": (" i {setting}", " in {setting}"),
     "path_organisation": ("Organisation", "Organisation"),
     "path_responsibility": ("Ansvar", "Responsibility"),
-    "path_setting": ("Vardagsmiljö", "Setting"),
+    "path_capacity": ("Roll", "Capacity"),
     "path_life_stage": ("Livsskede", "Life stage"),
     "path_entry": ("Evidenspost", "Evidence entry"),
     "path_intervention": ("Insats", "Intervention"),

@@ -114,11 +114,26 @@ def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HT
     org = data.organisation(state, org_id)
     if org is None:
         raise NotFoundError("organisation", org_id)
-    groups = data.measure_details(state, org_id)
-    entry_ids = [e for items in groups.values() for m in items for e in m["entries"]]
-    names = {**data.labels(state, [k for pair in groups for k in pair]), **data.labels(state, entry_ids)}
-    srcs = data.sources_info(state, [s for items in groups.values() for m in items for s in m["sources"]])
-    return render(request, "organisation.html", org=org, groups=groups, names=names, sources=srcs)
+    drafts = request.query_params.get("drafts") == "1"
+    groups = data.measure_details(state, org_id, drafts=drafts)
+    without = data.no_clear_benefit(state, org_id, {"min_status": "draft"} if drafts else None)
+    ivs = [m for g in groups for m in g["measures"]]
+    entry_ids = [e for m in ivs for e in m["entries"]]
+    iris = entry_ids + [g["capacity"] for g in groups] + [s for m in ivs for s in m["life_stages"]]
+    iris += [m["certainty_basis"] for m in ivs if m["certainty_basis"]] + [f["certainty_basis"] for f in without if f["certainty_basis"]]
+    names = {**org["names"], **data.labels(state, iris)}
+    srcs = data.sources_info(state, [s for m in ivs for s in m["sources"]] + [s for f in without for s in f["sources"]])
+    return render(
+        request,
+        "organisation.html",
+        org=org,
+        groups=groups,
+        without=without,
+        names=names,
+        sources=srcs,
+        drafts=drafts,
+        levels=data.certainty_levels(state),
+    )
 
 
 def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLResponse:

@@ -38,13 +38,21 @@ class OrganisationSummary(BaseModel):
     kinds: list[str]
 
 
+class ScopePair(BaseModel):
+    setting: str | None
+    life_stage: str
+
+
 class ResponsibilityModel(BaseModel):
     iri: str
     label_sv: str | None
     label_en: str | None
-    role: str | None
+    role: str | None = Field(description="The capacity (a concept of the organisational-roles scheme) in which the organisation holds it")
     settings: list[str]
     life_stages: list[str]
+    pairs: list[ScopePair] = Field(
+        description="The (setting, life stage) pairs it really covers; a pair without a setting covers every setting (governing level)"
+    )
     levels: list[str]
     basis_sv: str | None
     basis_en: str | None
@@ -54,18 +62,49 @@ class OrganisationDetail(OrganisationSummary):
     responsibilities: list[ResponsibilityModel]
 
 
+class Findings(BaseModel):
+    beneficial: int
+    no_clear_effect: int
+    mixed: int
+    harmful: int
+
+
 class Measure(BaseModel):
     intervention: str
     id: str
     label_sv: str | None
     label_en: str | None
-    best_certainty: str | None = Field(description="GRADE certainty IRI of the best evidence")
+    best_certainty: str | None = Field(description="GRADE certainty IRI of the best evidence of the chosen effect")
     certainty: str
-    entries: int
-    justification_sv: str | None = Field(description="Which responsibility matches which setting and life stage")
+    entries: int = Field(description="Matching entries of the chosen effect (default beneficial)")
+    findings: Findings = Field(description="All matching findings on the intervention in the remit, by effect, whatever the chosen effect")
+    drafts: int = Field(description="How many of the matching entries are drafts (0 unless min_status=draft)")
+    best_entry: str | None = Field(description="The entry the best certainty comes from")
+    certainty_basis: str | None = Field(
+        description="Who rated that certainty: the source (certainty-basis/reported-by-source) or the curator (certainty-basis/curator-judgement)"
+    )
+    certainty_rationale_sv: str | None
+    certainty_rationale_en: str | None
+    capacities: list[str] = Field(description="The capacities in which the organisation's matching responsibilities can apply it")
+    justification_sv: str | None = Field(description="Which responsibility, in which capacity, for which life stages and settings")
     justification_en: str | None
     responsibilities: list[str]
     sources: list[str]
+
+
+class NoClearBenefit(BaseModel):
+    intervention: str
+    id: str
+    label_sv: str | None
+    label_en: str | None
+    entry: str
+    outcome: str | None
+    effect: str | None = Field(description="effect/no-clear-effect, effect/mixed or effect/harmful")
+    certainty: str | None
+    certainty_basis: str | None
+    draft: bool
+    sources: list[str]
+    capacities: list[str]
 
 
 class Entry(BaseModel):

@@ -78,7 +78,7 @@ def test_every_organisation_in_the_network_has_a_responsibility(store: EmbeddedS
     members = [m for _, d in g.nodes(data=True) for m in d["members"]]
     assert len(members) == len(set(members))
     for m in members:
-        assert store.ask(f"ASK {{ <{m}> a mh:Organisation ; mh:hasResponsibility [ mh:setting ?s ; mh:lifeStage ?st ] }}")
+        assert store.ask(f"ASK {{ <{m}> a mh:Organisation ; mh:hasResponsibility/mh:covers [ mh:setting ?s ; mh:lifeStage ?st ] }}")
     assert any(d["label"] == "Länets 26 kommuner" for _, d in g.nodes(data=True))
     parts = communities(g)
     assert sorted(n for p in parts for n in p) == sorted(g.nodes)
@@ -165,5 +165,5 @@ def test_analyze_explain_command(tmp_path: Path, cli_env: dict[str, str]) -> Non
     )
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "explanation.txt").read_text()
-    assert "Trafiknämnden ansvarar för kollektivtrafikmiljö" in text and "Pirkis et al. 2015" in text
+    assert "Trafiknämnden kan genomföra" in text and "i egenskap av kollektivtrafikmyndighet eller trafikföretag" in text and "Pirkis et al. 2015" in text
     assert (tmp_path / "explanation.svg").exists() and (tmp_path / "explanation.png").exists()

@@ -18,8 +18,10 @@ PARAMS = {
         {"org": ID + "organisation/trafiknamnden"},
         {"org": ID + "organisation/stockholm", "min_certainty": "moderate"},
         {"org": ID + "organisation/halso-och-sjukvardsnamnden", "life_stage": "adults", "direction": "prevention"},
+        {"org": ID + "organisation/huddinge", "min_status": "draft", "effect": "no-clear-effect"},
     ],
     "committee-measure-details": [{"org": ID + "organisation/trafiknamnden"}, {"org": ID + "organisation/stockholm"}],
+    "committee-no-clear-benefit": [{"org": ID + "organisation/huddinge"}, {"org": ID + "organisation/huddinge", "min_status": "draft"}],
     "measures-by-setting-and-life-stage": [{"setting": ID + "setting/education"}, {"setting": ID + "setting/work", "life_stage": "adults"}],
     "intervention-evidence": [{"intervention": ID + "intervention/housing-first"}],
     "entries-older-than": [{"years": "10"}],
@@ -29,7 +31,7 @@ PARAMS = {
     "interventions-for-goal": [{}, {"sdg_target": "http://metadata.un.org/sdg/3.4"}],
     "evidence-by-outcome": [{}, {"outcome": ID + "outcome/loneliness"}],
 }
-CONCATENATED = {"justification_sv", "justification_en", "responsibilities", "sources", "labels", "members", "sdg_targets", "areas", "resting_on_it"}
+CONCATENATED = {"justification_sv", "justification_en", "responsibilities", "capacities", "sources", "labels", "members", "sdg_targets", "areas", "resting_on_it"}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,11 @@ def normalise(rows: list[dict]) -> list[tuple]:
             value = str(v)
             if k in CONCATENATED:
                 sep = "; " if "; " in v.value or k.startswith("justification") or k == "labels" else " "
-                value = sep.join(sorted(v.value.split(sep)))
+                # GROUP_CONCAT has no order: sort the parts (and, in a justification, the pairs within each part)
+                parts = v.value.split(sep)
+                if k.startswith("justification"):
+                    parts = [", ".join(sorted(part.replace(", för ", ", ").replace(", for ", ", ").split(", "))) for part in parts]
+                value = sep.join(sorted(parts))
             items.append((k, value))
         out.append(tuple(items))
     return sorted(out)

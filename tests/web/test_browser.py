@@ -57,10 +57,10 @@ def test_choose_an_organisation_and_see_its_measures(page: Page, live_server: st
     page.get_by_role("combobox", name="Välj din organisation").select_option(label="Trafiknämnden")
     page.get_by_role("button", name="Visa").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trafiknämnden")
-    expect(page.get_by_role("heading", name="Rekommenderade evidensbaserade insatser")).to_be_visible()
+    expect(page.get_by_role("heading", name="Insatser med stöd i forskningen")).to_be_visible()
     expect(page.get_by_role("link", name="Fysiska hinder på platser där suicid ofta sker").first).to_be_visible()
     expect(page.locator(".badge.certainty-moderate").first).to_contain_text("Måttlig")
-    expect(page.locator(".why").first).to_contain_text("Eftersom ni ansvarar för")
+    expect(page.locator(".why").first).to_contain_text("Ni kan genomföra insatserna nedan i egenskap av kollektivtrafikmyndighet eller trafikföretag")
     shot(page, "organisation-sv")
 
 
@@ -68,7 +68,7 @@ def test_switch_language(page: Page, live_server: str) -> None:
     page.goto(live_server + "/id/organisation/trafiknamnden")
     page.get_by_role("link", name="In English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", name="Recommended evidence-backed measures")).to_be_visible()
+    expect(page.get_by_role("heading", name="Measures with research evidence")).to_be_visible()
     expect(page.get_by_role("link", name="Means restriction at suicide hotspots").first).to_be_visible()
     shot(page, "organisation-en")
 

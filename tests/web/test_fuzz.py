@@ -370,6 +370,8 @@ def clean_entries(draw: st.DrawFn, world: World) -> Entry:
         RDFS_LABEL: bilingual(),
         VOCAB + "statement": bilingual(),
         VOCAB + "certaintyRationale": bilingual(),
+        # what the source measured; worded as deaths, so that any outcome drawn (suicide too) is coded as measured
+        VOCAB + "outcomeMeasure": [ox.Literal(draw(TEXT) + " (antal dödsfall)", language="sv"), ox.Literal(draw(TEXT) + " (number of deaths)", language="en")],
         DCT + "created": [date_literal(created)],
         DCT + "modified": [date_literal(modified)],
     }

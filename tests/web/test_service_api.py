@@ -70,7 +70,7 @@ def test_interventions_evidence_sources_vocabularies(client: TestClient) -> None
     src = client.get("/api/v1/sources/patel-2018-lancet-commission").json()
     assert src["doi"] == "10.1016/S0140-6736(18)31612-X"
     schemes = {s["id"]: s for s in client.get("/api/v1/vocabularies").json()}
-    assert schemes["settings"]["concepts"] == 14
+    assert schemes["settings"]["concepts"] == 18
     assert len(client.get("/api/v1/vocabularies/life-stages").json()["concepts"]) == 4
 
 
@@ -132,14 +132,24 @@ def test_refused_submission_leaves_files_and_store_untouched(writable) -> None:
 
 def test_accepted_submission_is_written_and_shows_in_the_measures_at_once(writable) -> None:
     client, store, root = writable
-    text = (CORPUS / "valid" / "entry-citing-existing-source.ttl").read_text().replace("setting:compulsory-school", "setting:public-transport")
-    before = {m["id"] for m in client.get("/api/v1/organisations/trafiknamnden/measures").json()["items"]}
+    # a reviewed entry for green-space improvement (so far drafts only), for adults in green space: a spatial planner's measure
+    text = (
+        (CORPUS / "valid" / "entry-citing-existing-source.ttl")
+        .read_text()
+        .replace("iv:school-sel", "iv:urban-green-space-improvement")
+        .replace("setting:compulsory-school", "setting:green-space")
+        .replace("stage:children", "stage:adults")
+    )
+    before = {m["id"] for m in client.get("/api/v1/organisations/tillvaxt-och-regionplanenamnden/measures").json()["items"]}
     r = client.post("/api/v1/evidence", content=text.encode(), headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 201, r.text
     path = root / r.json()["file"]
     assert path.exists() and not list(path.parent.glob(".*.tmp"))
-    after = {m["id"] for m in client.get("/api/v1/organisations/trafiknamnden/measures").json()["items"]}
-    assert after == before | {"school-sel"}
+    # a submitted entry is a draft: it counts as evidence only when drafts are asked for, and then at once
+    after = {m["id"] for m in client.get("/api/v1/organisations/tillvaxt-och-regionplanenamnden/measures").json()["items"]}
+    assert after == before
+    drafts = client.get("/api/v1/organisations/tillvaxt-och-regionplanenamnden/measures", params={"min_status": "draft"}).json()["items"]
+    assert "urban-green-space-improvement" in {m["id"] for m in drafts}
     iri = "https://w3id.org/mhkg/id/evidence/test-valid-entry"
     seen = client.get("/sparql", params={"query": f"ASK {{ <{iri}> a mh:EvidenceEntry }}"}, headers={"Accept": "application/sparql-results+json"})
     assert seen.json()["boolean"] is True  # the query workers serve the new content too
@@ -184,11 +194,11 @@ def test_browsers_get_html_documentation(client: TestClient) -> None:
 # ---------------------------------------------------------------------------- pages
 def test_pages_are_swedish_by_default_with_an_english_switch(client: TestClient) -> None:
     sv = client.get("/id/organisation/trafiknamnden").text
-    assert '<html lang="sv">' in sv and "Rekommenderade evidensbaserade insatser" in sv and "Eftersom ni ansvarar för" in sv
+    assert '<html lang="sv">' in sv and "Insatser med stöd i forskningen" in sv and "Ni kan genomföra insatserna nedan i egenskap av" in sv
     assert 'class="badge certainty-moderate"' in sv and "Tillförlitlighet: Måttlig" in sv
     assert "/id/source/pirkis-2015" in sv
     en = client.get("/id/organisation/trafiknamnden", params={"lang": "en"}).text
-    assert '<html lang="en">' in en and "Recommended evidence-backed measures" in en and "Because you are responsible for" in en
+    assert '<html lang="en">' in en and "Measures with research evidence" in en and "You can carry out the measures below as" in en
 
 
 @pytest.mark.parametrize(
@@ -246,3 +256,38 @@ def test_strategy_page_shows_indicator_coverage(client: TestClient) -> None:
 def test_briefing_lists_measures_with_numbered_references(client: TestClient) -> None:
     text = client.get("/briefing/trafiknamnden").text
     assert "Pirkis" in text and "[1]" in text and 'media="print"' in text
+
+
+# ---------------------------------------------------------------------------- findings shown as they are
+def test_organisation_page_shows_what_does_not_work_and_makes_no_recommendation(client: TestClient) -> None:
+    page = client.get("/id/organisation/huddinge").text
+    assert "Rekommender" not in page and "recommend" not in page.replace("rekommenderar ingenting", "").lower().replace("no recommendation", "")
+    assert "Det som inte fungerar eller saknar tydlig effekt" in page
+    assert "Bostad först" in page.split("Det som inte fungerar")[1]  # Housing First: no clear effect on psychological distress
+    assert "Så läser du tillförlitligheten (GRADE)" in page and "Ny forskning ändrar troligen inte bilden." in page
+    english = client.get("/id/organisation/huddinge", params={"lang": "en"}).text
+    assert "What does not work or has no clear effect" in english and "The project makes no recommendation of its own" in english
+
+
+def test_drafts_appear_only_when_asked_for_and_marked(client: TestClient) -> None:
+    org = "tillvaxt-och-regionplanenamnden"  # urban green-space improvement rests on draft entries only
+    plain = client.get(f"/id/organisation/{org}").text
+    with_drafts = client.get(f"/id/organisation/{org}", params={"drafts": "1"}).text
+    assert "Förbättring av grönytor i bostadsområden" not in plain.split("Insatser med stöd i forskningen")[1].split("Det som inte fungerar")[0]
+    assert "Utkast: ännu inte granskat av någon annan än den som skrev det" in with_drafts
+    measures = client.get(f"/api/v1/organisations/{org}/measures").json()["items"]
+    assert all(m["drafts"] == 0 for m in measures)
+    drafted = client.get(f"/api/v1/organisations/{org}/measures", params={"min_status": "draft"}).json()["items"]
+    assert any(m["drafts"] > 0 for m in drafted)
+
+
+def test_measures_carry_all_findings_and_the_certainty_rationale(client: TestClient) -> None:
+    items = client.get("/api/v1/organisations/huddinge/measures", params={"limit": 500}).json()["items"]
+    housing_first = next(m for m in items if m["id"] == "housing-first")
+    assert housing_first["findings"]["no_clear_effect"] >= 1 and housing_first["findings"]["beneficial"] >= 1
+    for m in items:
+        assert m["certainty_basis"] and (m["certainty_rationale_sv"] or m["certainty_basis"].endswith("reported-by-source"))
+        assert m["capacities"] and m["justification_sv"].count(" – i egenskap av ") >= 1
+    without = client.get("/api/v1/organisations/huddinge/no-clear-benefit", params={"limit": 500}).json()
+    assert without["total"] > 0 and {w["effect"].rsplit("/", 1)[-1] for w in without["items"]} <= {"no-clear-effect", "mixed", "harmful"}
+    assert client.get("/api/v1/organisations/nobody/no-clear-benefit").status_code == 404

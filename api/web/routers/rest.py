@@ -27,6 +27,7 @@ from api.web.schemas import (
     GapCell,
     InterventionDetail,
     Measure,
+    NoClearBenefit,
     OrganisationDetail,
     OrganisationSummary,
     Page,
@@ -81,13 +82,27 @@ async def organisation_measures(
     sdg_target: str | None = None,
     direction: str | None = None,
     min_certainty: str | None = None,
+    min_status: str | None = Query(
+        None,
+        description="The lowest curation status that counts: reviewed (default: reviewed and published), published, or draft (drafts too, counted in drafts)",
+    ),
+    effect: str | None = Query(None, description="The effect that makes an intervention a measure: beneficial (default), no-clear-effect, mixed or harmful"),
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),
 ) -> Response:
     # The JSON of each answer is kept per data version (a write empties the cache). On the embedded store a kept
     # answer is sent straight from the event loop; everything else (a query, the remote store's data version) runs
     # in a worker thread.
-    filters = {"setting": setting, "life_stage": life_stage, "area": area, "sdg_target": sdg_target, "direction": direction, "min_certainty": min_certainty}
+    filters = {
+        "setting": setting,
+        "life_stage": life_stage,
+        "area": area,
+        "sdg_target": sdg_target,
+        "direction": direction,
+        "min_certainty": min_certainty,
+        "min_status": min_status,
+        "effect": effect,
+    }
     key = ("measures-json", org_id, tuple(sorted((k, v) for k, v in filters.items() if v)), offset, limit)
 
     def answer() -> bytes:
@@ -104,6 +119,24 @@ def _measures_json(state: ServiceState, org_id: str, filters: dict[str, str | No
         raise NotFoundError("organisation", org_id)
     page = paginate(data.measures(state, org_id, filters), offset, limit)  # a filter that is not valid: ParameterError
     return MEASURES_PAGE.dump_json(MEASURES_PAGE.validate_python(page))
+
+
+@router.get(
+    "/organisations/{org_id}/no-clear-benefit",
+    response_model=Page[NoClearBenefit],
+    summary="What does not work, or has no clear effect, in an organisation's remit",
+)
+def organisation_no_clear_benefit(
+    org_id: str,
+    state: ServiceState = Depends(get_state),
+    life_stage: str | None = None,
+    min_status: str | None = Query(None, description="The lowest curation status that counts (default reviewed)"),
+    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=500),
+) -> dict[str, Any]:
+    if data.organisation_index(state).get(data.ORG + org_id) is None:
+        raise NotFoundError("organisation", org_id)
+    return paginate(data.no_clear_benefit(state, org_id, {"life_stage": life_stage, "min_status": min_status}), offset, limit)
 
 
 def _simple_list(state: ServiceState, cls: str, kind: str) -> list[dict[str, Any]]:
@@ -159,9 +192,7 @@ def get_source(source_id: str, state: ServiceState = Depends(get_state)) -> dict
 @router.get("/vocabularies", summary="The concept schemes")
 def list_vocabularies(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
     rows = state.store.select(internal("concept-schemes"))
-    return [
-        {"iri": r["s"].value, "id": slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows
-    ]
+    return [{"iri": r["s"].value, "id": slug(r["s"].value), "label_sv": r["sv"].value, "label_en": r["en"].value, "concepts": int(r["n"].value)} for r in rows]
 
 
 @router.get("/vocabularies/{scheme_id}", summary="A concept scheme with its concepts")

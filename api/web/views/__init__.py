@@ -145,6 +145,7 @@ def _organisation(state: ServiceState, found: dict[str, Any]) -> dict[str, Any]:
                 "basis": _both(r, "basis_sv", "basis_en"),
                 "settings": [],
                 "life_stages": [],
+                "pairs": [],
                 "levels": [],
             },
         )
@@ -152,10 +153,23 @@ def _organisation(state: ServiceState, found: dict[str, Any]) -> dict[str, Any]:
             value = _v(r, col)
             if value and value not in item[key]:
                 item[key].append(value)
+        if _v(r, "stage"):
+            pair = {"setting": _v(r, "setting"), "life_stage": _v(r, "stage")}
+            if pair not in item["pairs"]:
+                item["pairs"].append(pair)
     org["responsibilities"] = list(resps.values())
-    names = labels(state, [v for r in resps.values() for k in ("settings", "life_stages", "levels") for v in r[k]] + [r["role"] for r in resps.values()])
+    names = labels(
+        state, [v for r in resps.values() for k in ("settings", "life_stages", "levels") for v in r[k]] + [r["role"] for r in resps.values() if r["role"]]
+    )
     org["names"] = names
     return org
+
+
+STATUS = ID + "curation-status/"
+
+
+def _split(row: dict, key: str) -> list[str]:
+    return (_v(row, key) or "").split()
 
 
 def measures(state: ServiceState, org_id: str, filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
@@ -182,49 +196,126 @@ def _measures(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any
                 "best_certainty": _v(r, "best_certainty"),
                 "certainty": slug(_v(r, "best_certainty") or ""),
                 "entries": int(_v(r, "entries") or 0),
+                "findings": {key: int(_v(r, key) or 0) for key in ("beneficial", "no_clear_effect", "mixed", "harmful")},
+                "drafts": int(_v(r, "drafts") or 0),
+                "best_entry": _v(r, "best_entry"),
+                "certainty_basis": _v(r, "certainty_basis"),
+                "certainty_rationale_sv": _v(r, "certainty_rationale_sv"),
+                "certainty_rationale_en": _v(r, "certainty_rationale_en"),
+                "certainty_rationale": _both(r, "certainty_rationale_sv", "certainty_rationale_en"),
+                "capacities": _split(r, "capacities"),
                 "justification_sv": _v(r, "justification_sv"),
                 "justification_en": _v(r, "justification_en"),
                 "justification": _both(r, "justification_sv", "justification_en"),
-                "responsibilities": (_v(r, "responsibilities") or "").split(),
-                "sources": (_v(r, "sources") or "").split(),
+                "responsibilities": _split(r, "responsibilities"),
+                "sources": _split(r, "sources"),
             }
         )
     return out
 
 
-def measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Measures grouped by (setting, life stage) of the organisation's responsibilities."""
-    return cached(state, ("measure-details", org_id), lambda: _measure_details(state, org_id))
+def no_clear_benefit(state: ServiceState, org_id: str, filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
+    """Findings of no clear effect, mixed effect or harm in the organisation's remit (catalogue query committee-no-clear-benefit).
+
+    Raises:
+        ParameterError: a filter value is not valid.
+    """
+    params = {"org": ORG + org_id, **{k: v for k, v in (filters or {}).items() if v}}
+    return cached(state, ("no-clear-benefit", tuple(sorted(params.items()))), lambda: _no_clear_benefit(state, params))
 
 
-def _measure_details(state: ServiceState, org_id: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    rows = state.runner.run("committee-measure-details", {"org": ORG + org_id})
+def _no_clear_benefit(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any]]:
     scale = certainty_scale(state.store)
-    groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    out = []
+    for r in state.runner.run("committee-no-clear-benefit", params):
+        out.append(
+            {
+                "intervention": r["intervention"].value,
+                "id": slug(r["intervention"].value),
+                "label_sv": _v(r, "label_sv"),
+                "label_en": _v(r, "label_en"),
+                "label": _both(r, "label_sv", "label_en"),
+                "entry": r["entry"].value,
+                "outcome": _v(r, "outcome"),
+                "outcome_label": _both(r, "outcome_sv", "outcome_en"),
+                "effect": _v(r, "effect"),
+                "effect_label": _both(r, "effect_sv", "effect_en"),
+                "certainty": scale.code(int(r["rank"].value)),
+                "certainty_basis": _v(r, "certainty_basis"),
+                "certainty_rationale": _both(r, "certainty_rationale_sv", "certainty_rationale_en"),
+                "draft": _v(r, "status") == STATUS + "draft",
+                "statement": _both(r, "statement_sv", "statement_en"),
+                "sources": _split(r, "sources"),
+                "capacities": _split(r, "capacities"),
+            }
+        )
+    return out
+
+
+def measure_details(state: ServiceState, org_id: str, *, drafts: bool = False) -> list[dict[str, Any]]:
+    """The organisation's measures of beneficial evidence, grouped by the responsibility (and its capacity) that matches them.
+
+    Each group: the responsibility's IRI, label and capacity, and its measures, most certain first; each measure with
+    the life stages it matches, its best certainty (with who rated it and why), its statement, entries and sources, and
+    whether it rests on drafts only (``drafts=True`` counts drafts; otherwise only reviewed and published entries).
+    """
+    return cached(state, ("measure-details", org_id, drafts), lambda: _measure_details(state, org_id, drafts))
+
+
+def _measure_details(state: ServiceState, org_id: str, drafts: bool) -> list[dict[str, Any]]:
+    params = {"org": ORG + org_id} | ({"min_status": "draft"} if drafts else {})
+    rows = state.runner.run("committee-measure-details", params)
+    summary = {m["intervention"]: m for m in measures(state, org_id, {"min_status": "draft"} if drafts else None)}
+    scale = certainty_scale(state.store)
+    groups: dict[str, dict[str, Any]] = {}
     for r in rows:
-        key = (r["resp_setting"].value, r["stage"].value)
         iv = r["intervention"].value
+        if _v(r, "effect") != ID + "effect/beneficial" or iv not in summary:
+            continue
+        resp = r["resp"].value
+        group = groups.setdefault(resp, {"iri": resp, "label": _both(r, "resp_sv", "resp_en"), "capacity": r["capacity"].value, "measures": {}})
         rank = int(r["rank"].value)
-        item = groups[key].get(iv)
-        if item is None or rank > item["rank"]:
-            item = {
+        item = group["measures"].get(iv)
+        if item is None:
+            item = group["measures"][iv] = {
                 "intervention": iv,
                 "id": slug(iv),
                 "label": _both(r, "label_sv", "label_en"),
                 "rank": rank,
-                "certainty": scale.code(rank),
                 "statement": _both(r, "statement_sv", "statement_en"),
-                "responsibility": _both(r, "resp_sv", "resp_en"),
+                "life_stages": [],
                 "sources": set(),
                 "entries": set(),
+                "draft_entries": set(),
             }
-            if iv in groups[key]:
-                item["sources"] |= groups[key][iv]["sources"]
-                item["entries"] |= groups[key][iv]["entries"]
-            groups[key][iv] = item
+        if rank > item["rank"]:
+            item["rank"], item["statement"] = rank, _both(r, "statement_sv", "statement_en")
+        if r["stage"].value not in item["life_stages"]:
+            item["life_stages"].append(r["stage"].value)
         item["sources"].add(r["source"].value)
         item["entries"].add(r["entry"].value)
-    return {k: sorted(v.values(), key=lambda m: (-m["rank"], -len(m["entries"]), m["label"]["sv"] or "")) for k, v in sorted(groups.items())}
+        if _v(r, "status") == STATUS + "draft":
+            item["draft_entries"].add(r["entry"].value)
+    out = []
+    for group in groups.values():
+        items = []
+        for item in group["measures"].values():
+            m = summary[item["intervention"]]
+            item["certainty"] = scale.code(item["rank"])
+            item["drafts_only"] = item["draft_entries"] == item["entries"]
+            item["findings"] = m["findings"]
+            item["certainty_basis"] = m["certainty_basis"]
+            item["certainty_rationale"] = m["certainty_rationale"]
+            items.append(item)
+        items.sort(key=lambda m: (-m["rank"], -len(m["entries"]), m["label"]["sv"] or ""))
+        out.append({**group, "measures": items})
+    out.sort(key=lambda g: (-max(m["rank"] for m in g["measures"]), g["label"]["sv"] or ""))
+    return out
+
+
+def certainty_levels(state: ServiceState) -> list[dict[str, Any]]:
+    """The GRADE levels, most certain first, with their names and plain-language explanations (for the pages)."""
+    return [{"code": lv.code, "label": dict(lv.labels), "note": dict(lv.notes)} for lv in certainty_scale(state.store)]
 
 
 def sources_info(state: ServiceState, iris: list[str]) -> dict[str, dict[str, Any]]:
