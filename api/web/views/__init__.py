@@ -172,13 +172,29 @@ def _split(row: dict, key: str) -> list[str]:
     return (_v(row, key) or "").split()
 
 
+def _org_params(org_id: str, filters: Mapping[str, str | None] | None) -> dict[str, str]:
+    """A catalogue query's parameters for one organisation: its IRI and the filters given a value."""
+    return {"org": ORG + org_id, **{k: v for k, v in (filters or {}).items() if v}}
+
+
+def _intervention_of(row: dict) -> dict[str, Any]:
+    """The intervention of a row: its IRI, id and names."""
+    return {
+        "intervention": row["intervention"].value,
+        "id": slug(row["intervention"].value),
+        "label_sv": _v(row, "label_sv"),
+        "label_en": _v(row, "label_en"),
+        "label": _both(row, "label_sv", "label_en"),
+    }
+
+
 def measures(state: ServiceState, org_id: str, filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
     """The organisation's evidence-backed measures (catalogue query committee-measures), with details.
 
     Raises:
         ParameterError: a filter value is not valid.
     """
-    params = {"org": ORG + org_id, **{k: v for k, v in (filters or {}).items() if v}}
+    params = _org_params(org_id, filters)
     return cached(state, ("measures", tuple(sorted(params.items()))), lambda: _measures(state, params))
 
 
@@ -187,12 +203,8 @@ def _measures(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any
     out = []
     for r in rows:
         out.append(
-            {
-                "intervention": r["intervention"].value,
-                "id": slug(r["intervention"].value),
-                "label_sv": _v(r, "label_sv"),
-                "label_en": _v(r, "label_en"),
-                "label": _both(r, "label_sv", "label_en"),
+            _intervention_of(r)
+            | {
                 "best_certainty": _v(r, "best_certainty"),
                 "certainty": slug(_v(r, "best_certainty") or ""),
                 "entries": int(_v(r, "entries") or 0),
@@ -220,7 +232,7 @@ def no_clear_benefit(state: ServiceState, org_id: str, filters: Mapping[str, str
     Raises:
         ParameterError: a filter value is not valid.
     """
-    params = {"org": ORG + org_id, **{k: v for k, v in (filters or {}).items() if v}}
+    params = _org_params(org_id, filters)
     return cached(state, ("no-clear-benefit", tuple(sorted(params.items()))), lambda: _no_clear_benefit(state, params))
 
 
@@ -229,12 +241,8 @@ def _no_clear_benefit(state: ServiceState, params: dict[str, str]) -> list[dict[
     out = []
     for r in state.runner.run("committee-no-clear-benefit", params):
         out.append(
-            {
-                "intervention": r["intervention"].value,
-                "id": slug(r["intervention"].value),
-                "label_sv": _v(r, "label_sv"),
-                "label_en": _v(r, "label_en"),
-                "label": _both(r, "label_sv", "label_en"),
+            _intervention_of(r)
+            | {
                 "entry": r["entry"].value,
                 "outcome": _v(r, "outcome"),
                 "outcome_label": _both(r, "outcome_sv", "outcome_en"),
