@@ -31,7 +31,18 @@ PARAMS = {
     "interventions-for-goal": [{}, {"sdg_target": "http://metadata.un.org/sdg/3.4"}],
     "evidence-by-outcome": [{}, {"outcome": ID + "outcome/loneliness"}],
 }
-CONCATENATED = {"justification_sv", "justification_en", "responsibilities", "capacities", "sources", "labels", "members", "sdg_targets", "areas", "resting_on_it"}
+CONCATENATED = {
+    "justification_sv",
+    "justification_en",
+    "responsibilities",
+    "capacities",
+    "sources",
+    "labels",
+    "members",
+    "sdg_targets",
+    "areas",
+    "resting_on_it",
+}
 
 
 @pytest.fixture(scope="module")
