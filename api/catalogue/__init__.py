@@ -28,7 +28,7 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
-from api.errors import ParameterError
+from api.errors import InvalidParameterError, ParameterError
 from api.settings import project_root
 from api.vocab import ID
 
@@ -63,7 +63,7 @@ class Parameter:
         """
         if self.type == "iri":
             if self.enum and value not in self.enum and not any(value == self.prefix + e for e in self.enum):
-                raise ParameterError(f"{self.name}: {value!r} is not one of {', '.join(self.enum)}")
+                raise InvalidParameterError("one_of", name=self.name, choices=", ".join(self.enum))
             iri = self.prefix + value if self.prefix and not re.match(r"^[a-z][a-z0-9+.-]*:", value) else value
             if not re.match(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", iri):
                 raise ParameterError(f"{self.name}: {value!r} is not an IRI")
@@ -87,7 +87,7 @@ class Parameter:
             if not LANGUAGE_TAG.fullmatch(value):
                 raise ParameterError(f"{self.name}: {value!r} is not a language tag")
             if self.enum and value.lower() not in self.enum:
-                raise ParameterError(f"{self.name}: {value!r} is not one of {', '.join(self.enum)}")
+                raise InvalidParameterError("one_of", name=self.name, choices=", ".join(self.enum))
             return ox.Literal(value.lower())  # compared with LANG(), which gives tags in lower case
         try:
             return ox.Literal(value)

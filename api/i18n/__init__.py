@@ -35,9 +35,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "lang_switch": ("In English", "På svenska"),
     "choose_org": ("Välj din organisation", "Choose your organisation"),
     "show": ("Visa", "Show"),
-    "search": ("Sök organisation", "Search organisation"),
+    "search": ("Sök bland organisationer, insatser, utfall, miljöer och källor", "Search organisations, measures, outcomes, settings and sources"),
+    "search_none": (
+        "Inget matchade ”{q}”. Pröva ett kortare ord eller en del av ett ord (till exempel ”skol” eller ”mobb”), eller välj organisation i listan ovan.",
+        "Nothing matched “{q}”. Try a shorter word or part of a word (for example “school” or “bully”), or choose an organisation from the list above.",
+    ),
+    "search_results": ("Sökträffar för ”{q}”", "Search results for “{q}”"),
     "search_button": ("Sök", "Search"),
-    "responsibilities": ("Ansvar", "Responsibilities"),
     "measures": ("Insatser med stöd i forskningen", "Measures with research evidence"),
     "no_recommendation": (
         "Här visas vad forskningen har funnit om insatser som ni kan genomföra i er roll, och hur tillförlitligt det är "
@@ -48,11 +52,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "show_drafts": ("Visa även utkast som ingen annan har granskat", "Also show drafts nobody else has reviewed"),
     "draft": ("utkast", "draft"),
     "draft_mark": ("Utkast: ännu inte granskat av någon annan än den som skrev det", "Draft: not yet reviewed by anyone but its author"),
-    "as_capacity": ("Ni kan genomföra insatserna nedan i egenskap av {capacity}.", "You can carry out the measures below as {capacity}."),
-    "findings_counts": (
-        "Fynd om insatsen inom ert ansvar – gynnsam effekt: {beneficial}, ingen tydlig effekt: {none}, blandad effekt: {mixed}, skadlig effekt: {harmful}.",
-        "Findings on the measure within your remit – beneficial: {beneficial}, no clear effect: {none}, mixed: {mixed}, harmful: {harmful}.",
-    ),
     "why_certainty": ("Varför denna tillförlitlighet?", "Why this certainty?"),
     "rated_by": ("Bedömd av", "Rated by"),
     "no_clear_benefit": ("Det som inte fungerar eller saknar tydlig effekt", "What does not work or has no clear effect"),
@@ -73,8 +72,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "because": ("Därför gäller den er", "Why it applies to you"),
     "sources": ("Källor", "Sources"),
     "certainty": ("Tillförlitlighet", "Certainty"),
-    "entries": ("evidensposter", "evidence entries"),
-    "entry_one": ("evidenspost", "evidence entry"),
     "briefing": ("Utskriftsvänlig sammanfattning", "Printable briefing"),
     "basis": ("Grund", "Basis"),
     "role": ("Roll", "Role"),
@@ -89,7 +86,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "areas": ("Samhällsområden", "Societal areas"),
     "sdg": ("Delmål i Agenda 2030", "SDG targets"),
     "directions": ("Huvudinriktning", "Direction"),
-    "gaps_title": ("Evidensluckor: vardagsmiljöer × livsskeden", "Evidence gaps: settings × life stages"),
+    "gaps_title": ("Evidensluckor per vardagsmiljö och livsskede", "Evidence gaps by setting and life stage"),
     "gaps_intro": (
         "Varje ruta visar antalet evidensposter med gynnsam effekt på eller över vald tillförlitlighet, "
         "och den bästa tillförlitligheten. Tomma rutor är luckor.",
@@ -125,7 +122,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "classes": ("Klasser", "Classes"),
     "concepts": ("Begrepp", "Concepts"),
     "other_formats": ("Andra format", "Other formats"),
-    "not_found": ("Hittades inte", "Not found"),
     # every page: the frame around it
     "skip_to_content": ("Hoppa till innehållet", "Skip to content"),
     "main_menu": ("Huvudmeny", "Main menu"),
@@ -137,11 +133,78 @@ TEXTS: dict[str, tuple[str, str]] = {
     # an organisation's page and its briefing
     "why": ("Varför? Visa vägen genom grafen", "Why? Show the path through the graph"),
     "paths_diagram": ("Diagram över vägarna (SVG)", "Diagram of the paths (SVG)"),
-    "briefing_intro": (
-        "Insatser inom ert ansvar som har stöd i forskningen, med evidensens tillförlitlighet (GRADE). Projektet rekommenderar ingenting själv.",
-        "Measures within your remit that have research evidence, with its certainty (GRADE). The project makes no recommendation of its own.",
-    ),
     "measure": ("Insats", "Measure"),
+    # the organisation's page at a glance (issue 14): summary, filters, cards, the documents' own facts
+    "summary_heading": ("Sammanfattning", "Summary"),
+    "summary_measures": (
+        "{count} insatser med stöd i forskningen passar ert ansvar och er roll. {moderate} av dem har minst måttlig tillförlitlighet.",
+        "{count} measures with research evidence fit your remit and capacity. {moderate} of them have at least moderate certainty.",
+    ),
+    "summary_measures_one": (
+        "1 insats med stöd i forskningen passar ert ansvar och er roll. {moderate} av dem har minst måttlig tillförlitlighet.",
+        "1 measure with research evidence fits your remit and capacity. {moderate} of them have at least moderate certainty.",
+    ),
+    "summary_none": (
+        "Ingen insats med gynnsam effekt i granskade fynd passar ert ansvar och er roll.",
+        "No measure with a beneficial effect in reviewed findings fits your remit and capacity.",
+    ),
+    "summary_without": (
+        "{count} fynd inom ert ansvar visar ingen tydlig effekt, blandad effekt eller skada. De står under ”Det som inte fungerar”.",
+        "{count} findings within your remit show no clear effect, a mixed effect or harm. They are listed under “What does not work”.",
+    ),
+    "summary_without_none": (
+        "Det finns inga fynd inom ert ansvar om insatser utan tydlig effekt, med blandad effekt eller med skada.",
+        "No findings within your remit show no clear effect, a mixed effect or harm.",
+    ),
+    "summary_drafts": (
+        "{count} av insatserna vilar helt eller delvis på utkast som ingen annan har granskat.",
+        "{count} of the measures rest wholly or partly on drafts nobody else has reviewed.",
+    ),
+    "summary_filtered": ("Listan är avgränsad.", "The list is narrowed."),
+    "filters_heading": ("Avgränsa listan", "Narrow the list"),
+    "filter_life_stage": ("Livsskede", "Life stage"),
+    "filter_direction": ("Inriktning", "Direction"),
+    "all_life_stages": ("Alla livsskeden", "All life stages"),
+    "any_certainty": ("Alla nivåer", "Any level"),
+    "both_directions": ("Både främjande och förebyggande", "Both promotion and prevention"),
+    "reset_filters": ("Visa alla", "Show all"),
+    "findings_intro": ("Forskningen om insatsen inom ert ansvar:", "The research on this measure within your remit:"),
+    "findings_beneficial": ("{count} fynd med gynnsam effekt", "{count} with a beneficial effect"),
+    "findings_no_clear_effect": ("{count} utan tydlig effekt", "{count} with no clear effect"),
+    "findings_mixed": ("{count} med blandad effekt", "{count} with a mixed effect"),
+    "findings_harmful": ("{count} med skadlig effekt", "{count} with a harmful effect"),
+    "partly_draft": (
+        "Delvis utkast: några av fynden är ännu inte granskade av någon annan",
+        "Partly draft: some of the findings are not yet reviewed by anyone else",
+    ),
+    "no_measures_for": (
+        "Inga insatser med gynnsam effekt i granskade fynd hittades inom:",
+        "No measures with a beneficial effect in reviewed findings were found within:",
+    ),
+    "no_measures_for_why": (
+        "Det betyder att forskningen i kunskapsgrafen saknas eller inte har visat någon tydlig effekt, inte att inget går att göra.",
+        "This means the knowledge graph holds no research showing a clear effect there, not that nothing can be done.",
+    ),
+    "csv_responsibility": ("Ansvar", "Responsibility"),
+    "csv_draft": ("Vilar på utkast", "Rests on drafts"),
+    "csv_yes": ("ja", "yes"),
+    "csv_page": ("Sida", "Page"),
+    "briefing_title": ("Underlag: insatser med stöd i forskningen", "Briefing: measures with research evidence"),
+    "briefing_meta": ("Utskrivet {date}. Dataversion {version}. Aktuell version: {link}", "Printed {date}. Data version {version}. Current version: {link}"),
+    "briefing_csv": ("Hämta som CSV (för kalkylprogram)", "Download as CSV (for spreadsheets)"),
+    "briefing_grade": ("Tillförlitlighet enligt GRADE", "Certainty by GRADE"),
+    "best_evidence": ("Det säkraste fyndet", "The most certain finding"),
+    "your_responsibilities": ("Ert ansvar i kunskapsgrafen", "Your responsibilities in the knowledge graph"),
+    "consultation_heading": ("Remissvar på strategin", "Consultation response on the strategy"),
+    "consultation_intro": ("{body} lämnade remissvaret den {date}. Svaret tar upp:", "{body} gave the response on {date}. It makes these points:"),
+    "quoted": ("Ur svaret", "From the response"),
+    "pilot_heading": ("Pilotkommuner", "Pilot municipalities"),
+    "pilot_unnamed": (
+        "Underlagen namnger inte de tre kommunerna, så här går det inte att säga om {name} är en av dem.",
+        "The documents do not name the three municipalities, so it cannot be said here whether {name} is one of them.",
+    ),
+    "pilot_member": ("{name} är en av de tre kommunerna i pilotsamarbetet.", "{name} is one of the three municipalities in the pilot."),
+    "pilot_not_member": ("{name} är inte en av de tre kommunerna i pilotsamarbetet.", "{name} is not one of the three municipalities in the pilot."),
     # the strategy
     "costs": ("Kostnader för psykisk ohälsa", "Costs of mental ill-health"),
     "billions_sek": ("{amount} miljarder kronor", "{amount} billion SEK"),
@@ -178,7 +241,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "parent_range": ("Överordnad / omfång", "Parent / range"),
     # the analysis: gap maps, the network picture, leverage points and justification paths
     "gaps_matrix": ("Evidens per vardagsmiljö och livsskede", "Evidence per setting and life stage"),
-    "areas_matrix": ("Insatser × samhällsområden", "Interventions × societal areas"),
+    "areas_matrix": ("Insatser och de samhällsområden de berör", "Interventions and the societal areas they serve"),
     "best_certainty": ("Bästa tillförlitlighet", "Best certainty"),
     "network_picture": ("Vilka delar ansvar för samma vardagsmiljö och livsskede?", "Who shares responsibility for the same setting and life stage?"),
     "network_legend": ("Samverkansgrupper (modularitet)", "Collaboration groups (modularity)"),
@@ -192,20 +255,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "justification_path": (
         "{organisation} kan genomföra {intervention} i egenskap av {capacity} ({responsibility}), för {stage}{setting}; "
-        "evidensposten {entry} visar gynnsam effekt, med {certainty} tillförlitlighet, enligt {source}.",
+        "fyndet {entry} visar gynnsam effekt, med {certainty} tillförlitlighet, enligt {source}.",
         "{organisation} can carry out {intervention} as {capacity} ({responsibility}), for {stage}{setting}; "
-        "evidence entry {entry} shows a beneficial effect, with {certainty} certainty, according to {source}.",
+        "finding {entry} shows a beneficial effect, with {certainty} certainty, according to {source}.",
     ),
     "in_setting_part": (" i {setting}", " in {setting}"),
     "path_organisation": ("Organisation", "Organisation"),
     "path_responsibility": ("Ansvar", "Responsibility"),
     "path_capacity": ("Roll", "Capacity"),
     "path_life_stage": ("Livsskede", "Life stage"),
-    "path_entry": ("Evidenspost", "Evidence entry"),
+    "path_entry": ("Fynd", "Finding"),
     "path_intervention": ("Insats", "Intervention"),
     "path_source": ("Källa", "Source"),
 }
-# Kinds of organisation (classes of the ontology, by local name), in the order the start page lists them.
+# Kinds of organisation (classes of the ontology, by local name): the name of one, for a label.
 KINDS = {
     "Region": ("Region", "Region"),
     "Assembly": ("Fullmäktige", "Assembly"),
@@ -219,6 +282,29 @@ KINDS = {
     "InterestOrganisation": ("Intresseorganisation", "Association"),
     "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partner"),
     "PoliticalBody": ("Politiskt organ", "Political body"),
+}
+# The same kinds as list headings (plural), in the order the start page lists them.
+KIND_HEADINGS = {
+    "Region": ("Regionen", "The region"),
+    "Assembly": ("Fullmäktige", "Assemblies"),
+    "ExecutiveBoard": ("Styrelser", "Executive boards"),
+    "Committee": ("Nämnder", "Committees"),
+    "Administration": ("Förvaltningar", "Administrations"),
+    "Company": ("Bolag", "Companies"),
+    "Municipality": ("Kommuner", "Municipalities"),
+    "MunicipalFederation": ("Kommunalförbund", "Municipal federations"),
+    "CivilSocietyOrganisation": ("Civilsamhällets organisationer", "Civil-society organisations"),
+    "InterestOrganisation": ("Intresseorganisationer", "Associations"),
+    "ResearchAndDevelopmentPartner": ("Forsknings- och utvecklingspartner", "R&D partners"),
+    "PoliticalBody": ("Politiska organ", "Political bodies"),
+}
+# The site's search results, by kind of resource (classes of the ontology, by local name).
+SEARCH_HEADINGS = {
+    "Organisation": ("Organisationer", "Organisations"),
+    "Intervention": ("Insatser", "Measures"),
+    "Outcome": ("Utfall", "Outcomes"),
+    "EverydaySetting": ("Vardagsmiljöer", "Settings"),
+    "Source": ("Källor", "Sources"),
 }
 KIND_ORDER = [
     "Region",
@@ -298,6 +384,27 @@ def number(value: float, lang: str, *, decimals: int = 2) -> str:
     return text.translate(str.maketrans(",.", "\u00a0,"))
 
 
+MONTHS = {
+    "sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"),
+}
+
+
+def date(value: str | None, lang: str) -> str:
+    """An ISO date (``2021-05-05``) as the language writes it in running text; anything else unchanged.
+
+    >>> date("2021-05-05", "sv"), date("2021-05-05", "en"), date("2021", "sv")
+    ('5 maj 2021', '5 May 2021', '2021')
+    """
+    if not value or len(value) < 10 or value[4] != "-" or value[7] != "-":
+        return value or ""
+    try:
+        year, month, day = int(value[:4]), int(value[5:7]), int(value[8:10])
+        return f"{day} {MONTHS[lang][month - 1]} {year}"
+    except (ValueError, IndexError):
+        return value
+
+
 # The public endpoint's refusals and failures (parse policy, query workers): Swedish, English. ``{where}`` is
 # filled with the position (the "where" text) when there is one, else left empty.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -373,7 +480,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_found": ("{what} ”{name}” finns inte.", "No {what} {name!r}"),
     "not_found_iri": ("{what} ”{name}” finns inte: det är ingen giltig IRI.", "No {what} {name!r}: not a valid IRI"),
     "not_a_measure": (
-        "Insatsen ”{name}” är inte en av de rekommenderade insatserna för organisationen ”{org}”.",
+        "Insatsen ”{name}” är inte en av de insatser som passar organisationen ”{org}”.",
         "{name} is not among the measures of {org}",
     ),
     "what_organisation": ("Organisationen", "organisation"),

@@ -63,9 +63,33 @@ def _number(context: jinja2.runtime.Context, value: float, decimals: int = 2) ->
 
 
 @jinja2.pass_context
+def _date(context: jinja2.runtime.Context, value: str | None) -> str:
+    return i18n.date(value, context["lang"])
+
+
+@jinja2.pass_context
 def _certainty_label(context: jinja2.runtime.Context, code: str | None) -> str:
     """The name of a certainty level in the page's language, as the graph's certainty scheme gives it."""
     return certainty_scale(get_state(context["request"]).store).label(code, context["lang"])
+
+
+def _upfirst(text: str | None) -> str:
+    """The text with its first letter in upper case and the rest as it is ("förskola och skola" → "Förskola och skola")."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def first_sentence(text: str | None) -> str:
+    """The first sentence of a text (up to the first full stop followed by a space and a capital letter).
+
+    >>> first_sentence("Minskade ångest (SMD 0,25; 9 studier). Tillförlitligheten är låg."), first_sentence("t.ex. Stockholm. Sedan")
+    ('Minskade ångest (SMD 0,25; 9 studier).', 't.ex. Stockholm.')
+    """
+    import re
+
+    if not text:
+        return ""
+    m = re.search(r"(?<!\bt\.ex)(?<!\bdvs)(?<!\bm\.fl)(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)\.\s+(?=[A-ZÅÄÖ])", text)
+    return text[: m.start() + 1] if m else text
 
 
 def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
@@ -80,7 +104,8 @@ def environment(directory: Path = TEMPLATES) -> jinja2.Environment:
         citation=data.citation,
         ordered_stages=life_course_order,
     )
-    env.filters.update(pick=_pick, number=_number)
+    env.globals["id_base"] = ID
+    env.filters.update(pick=_pick, number=_number, upfirst=_upfirst, date=_date, first_sentence=first_sentence)
     return env
 
 
@@ -110,28 +135,47 @@ def organisation_page(request: Request, state: ServiceState, org_id: str) -> HTM
     return HTMLResponse(data.cached(state, key, lambda: bytes(_organisation_page(request, state, org_id).body)))
 
 
+FILTERS = ("life_stage", "min_certainty", "direction")
+"""The organisation page's filters (a plain GET form), as committee-measures takes them; ``drafts=1`` adds drafts."""
+DIRECTIONS = [ID + "direction/promotion", ID + "direction/prevention"]
+
+
 def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
+    from api.analysis import LIFE_COURSE
+
     org = data.organisation(state, org_id)
     if org is None:
         raise NotFoundError("organisation", org_id)
+    chosen = {k: request.query_params.get(k) or None for k in FILTERS}
     drafts = request.query_params.get("drafts") == "1"
-    groups = data.measure_details(state, org_id, drafts=drafts)
-    without = data.no_clear_benefit(state, org_id, {"min_status": "draft"} if drafts else None)
-    ivs = [m for g in groups for m in g["measures"]]
-    entry_ids = [e for m in ivs for e in m["entries"]]
-    iris = entry_ids + [g["capacity"] for g in groups] + [s for m in ivs for s in m["life_stages"]]
-    iris += [m["certainty_basis"] for m in ivs if m["certainty_basis"]] + [f["certainty_basis"] for f in without if f["certainty_basis"]]
+    filters = {**chosen, "min_status": "draft" if drafts else None}
+    page = data.measure_cards(state, org_id, filters)
+    without = data.no_clear_benefit(state, org_id, {"life_stage": chosen["life_stage"], "min_status": filters["min_status"]})
+    cards = [m for g in page["groups"] for m in g["measures"]]
+    iris = [s for m in cards for s in m["life_stages"]] + [e for m in cards for e in m["entries"]] + LIFE_COURSE + DIRECTIONS
+    iris += [m["certainty_basis"] for m in cards if m["certainty_basis"]] + [f["certainty_basis"] for f in without if f["certainty_basis"]]
     names = {**org["names"], **data.labels(state, iris)}
-    srcs = data.sources_info(state, [s for m in ivs for s in m["sources"]] + [s for f in without for s in f["sources"]])
+    srcs = data.sources_info(state, [s for m in cards for s in m["sources"]] + [s for f in without for s in f["sources"]])
+    choices = {
+        "life_stage": [(slug(s), names.get(s, {})) for s in LIFE_COURSE],
+        "min_certainty": [(lv["code"], lv["label"]) for lv in data.certainty_levels(state)],
+        "direction": [(slug(d), names.get(d, {})) for d in DIRECTIONS],
+    }
     return render(
         request,
         "organisation.html",
         org=org,
-        groups=groups,
+        groups=page["groups"],
+        without_measures=page["without_measures"],
+        summary=page["summary"],
         without=without,
         names=names,
         sources=srcs,
         drafts=drafts,
+        chosen=chosen,
+        choices=choices,
+        filtered=any(chosen.values()) or drafts,
+        facts=data.municipality_facts(state, org),
         levels=data.certainty_levels(state),
     )
 

@@ -60,7 +60,9 @@ def test_choose_an_organisation_and_see_its_measures(page: Page, live_server: st
     expect(page.get_by_role("heading", name="Insatser med stöd i forskningen")).to_be_visible()
     expect(page.get_by_role("link", name="Fysiska hinder på platser där suicid ofta sker").first).to_be_visible()
     expect(page.locator(".badge.certainty-moderate").first).to_contain_text("Måttlig")
-    expect(page.locator(".why").first).to_contain_text("Ni kan genomföra insatserna nedan i egenskap av kollektivtrafikmyndighet eller trafikföretag")
+    expect(page.locator(".why").first).to_contain_text(
+        "Ni kan genomföra insatsen som kollektivtrafikmyndighet eller trafikföretag, för unga och vuxna i kollektivtrafiken"
+    )
     shot(page, "organisation-sv")
 
 

@@ -194,11 +194,15 @@ def test_browsers_get_html_documentation(client: TestClient) -> None:
 # ---------------------------------------------------------------------------- pages
 def test_pages_are_swedish_by_default_with_an_english_switch(client: TestClient) -> None:
     sv = client.get("/id/organisation/trafiknamnden").text
-    assert '<html lang="sv">' in sv and "Insatser med stöd i forskningen" in sv and "Ni kan genomföra insatserna nedan i egenskap av" in sv
+    assert '<html lang="sv">' in sv and "Insatser med stöd i forskningen" in sv and "Ni kan genomföra insatsen som kollektivtrafikmyndighet" in sv
     assert 'class="badge certainty-moderate"' in sv and "Tillförlitlighet: Måttlig" in sv
     assert "/id/source/pirkis-2015" in sv
     en = client.get("/id/organisation/trafiknamnden", params={"lang": "en"}).text
-    assert '<html lang="en">' in en and "Measures with research evidence" in en and "You can carry out the measures below as" in en
+    assert (
+        '<html lang="en">' in en
+        and "Measures with research evidence" in en
+        and "You can carry out this measure as a public-transport authority or operator" in en
+    )
 
 
 @pytest.mark.parametrize(

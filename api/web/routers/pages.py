@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from api.catalogue import catalogue, get_query, projection
 from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal_query
 from api.errors import InvalidParameterError, NotFoundError, ParameterError, QueryError, SubmissionRefused
-from api.i18n import KIND_ORDER, KINDS, as_map
+from api.i18n import KIND_HEADINGS, KIND_ORDER, SEARCH_HEADINGS, as_map
 from api.vocab import ID, PREFIXES, VOCAB, compact, iri
 from api.web import views as data
 from api.web.deps import ServiceState, client_of, get_state
@@ -26,14 +27,25 @@ router = APIRouter(tags=["Pages"], include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def start(request: Request, q: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    orgs = data.organisations(state)
+    lang = lang_of(request)
+    orgs = sorted(data.organisations(state), key=lambda o: _sort_key(o["label"].get(lang) or o["label_sv"] or ""))
     groups: list[tuple[dict[str, str], list[dict[str, Any]]]] = []
     for kind in KIND_ORDER:
         members = [o for o in orgs if o["kinds"][0] == kind]
         if members:
-            groups.append((as_map(KINDS[kind]), members))
-    found = data.organisations(state, q=q) if q else []
-    return render(request, "start.html", groups=groups, q=q, found=found)
+            groups.append((as_map(KIND_HEADINGS[kind]), members))
+    found = data.search(state, q) if q else {}
+    headings = {kind: as_map(SEARCH_HEADINGS[kind]) for kind in found}
+    return render(request, "start.html", groups=groups, q=q, found=found, headings=headings)
+
+
+SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "é": "e", "ü": "y"})
+"""Swedish alphabetical order with plain string comparison: å, ä and ö after z (the code points right after z)."""
+
+
+def _sort_key(name: str) -> str:
+    """An organisation's name as a sort key in Swedish order (which also sorts English names correctly)."""
+    return name.casefold().translate(SWEDISH_ORDER)
 
 
 @router.get("/organisation")
@@ -41,24 +53,97 @@ def choose_organisation(request: Request, org: str) -> RedirectResponse:
     return RedirectResponse(f"/id/organisation/{urllib.parse.quote(org)}?lang={lang_of(request)}", status_code=303)
 
 
-@router.get("/briefing/{org_id}", response_class=HTMLResponse)
-def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+def _briefing(request: Request, state: ServiceState, org_id: str) -> dict[str, Any]:
+    """What the briefing shows, for the page and the CSV: the organisation, its measures (as on its page, with the
+    same filters), the findings without clear benefit, and the sources numbered in order of first use."""
+    from api.web.render import FILTERS
+
     org = data.organisation(state, org_id)
     if org is None:
         raise NotFoundError("organisation", org_id)
-    measures = data.measures(state, org_id)
+    chosen = {k: request.query_params.get(k) or None for k in FILTERS}
+    drafts = request.query_params.get("drafts") == "1"
+    page = data.measure_cards(state, org_id, {**chosen, "min_status": "draft" if drafts else None})
+    without = data.no_clear_benefit(state, org_id, {"life_stage": chosen["life_stage"], "min_status": "draft" if drafts else None})
+    cards = [m for g in page["groups"] for m in g["measures"]]
     order: list[str] = []
-    for m in measures:
-        order += [s for s in m["sources"] if s not in order]
-    return render(
-        request,
-        "briefing.html",
-        org=org,
-        measures=measures,
-        sources=data.sources_info(state, order),
-        ref_order=order,
-        ref_numbers={s: i + 1 for i, s in enumerate(order)},
+    for m in cards:
+        order += [s for s in sorted(m["sources"]) if s not in order]
+    for f in without:
+        order += [s for s in sorted(f["sources"]) if s not in order]
+    names = {**org["names"], **data.labels(state, [s for m in cards for s in m["life_stages"]])}
+    return {
+        "org": org,
+        "groups": page["groups"],
+        "summary": page["summary"],
+        "without": without,
+        "names": names,
+        "sources": data.sources_info(state, order),
+        "ref_order": order,
+        "ref_numbers": {s: i + 1 for i, s in enumerate(order)},
+        "levels": data.certainty_levels(state),
+        "version": state.store.data_version(),
+        "today": datetime.date.today().isoformat(),
+        "permalink": str(request.url.replace(path="/id/organisation/" + org_id)),
+        "drafts": drafts,
+    }
+
+
+@router.get("/briefing/{org_id}.csv")
+def briefing_csv(request: Request, org_id: str, state: ServiceState = Depends(get_state)) -> Response:
+    """The briefing as CSV (UTF-8 with BOM, so that spreadsheet programs read the Swedish letters): one row per measure."""
+    import csv
+    import io
+
+    from api.i18n import pick, t
+
+    lang = lang_of(request)
+    b = _briefing(request, state, org_id)
+    out = io.StringIO()
+    out.write("\ufeff")
+    w = csv.writer(out)
+    w.writerow(
+        [
+            t("csv_responsibility", lang),
+            t("measure", lang),
+            t("certainty", lang),
+            t("life_stages", lang),
+            t("csv_draft", lang),
+            t("because", lang),
+            t("statement", lang),
+            t("sources", lang),
+            t("csv_page", lang),
+        ]
     )
+    scale = certainty_scale(state.store)
+    for g in b["groups"]:
+        for m in g["measures"]:
+            w.writerow(
+                [
+                    pick(g["topic"], lang),
+                    pick(m["label"], lang),
+                    scale.label(m["certainty"], lang),
+                    ", ".join(pick(b["names"].get(s, {}), lang) or s for s in _life_course(m["life_stages"])),
+                    t("csv_yes", lang) if m["draft_entries"] else "",
+                    pick(m["justification"], lang),
+                    pick(m["statement"], lang),
+                    "; ".join(data.citation(b["sources"][s]) for s in sorted(m["sources"]) if s in b["sources"]),
+                    str(request.url.replace(path="/id/intervention/" + m["id"], query="lang=" + lang)),
+                ]
+            )
+    name = f"{org_id}-{b['today']}.csv"
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/briefing/{org_id}", response_class=HTMLResponse)
+def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    return render(request, "briefing.html", **_briefing(request, state, org_id))
+
+
+def _life_course(stages: list[str]) -> list[str]:
+    from api.analysis import life_course_order
+
+    return life_course_order(stages)
 
 
 def _network(state: ServiceState) -> dict[str, Any]:

@@ -101,6 +101,45 @@ def organisations(state: ServiceState, *, q: str | None = None, kind: str | None
     return out
 
 
+SEARCH_KINDS = ("Organisation", "Intervention", "Outcome", "EverydaySetting", "Source")
+"""What the site's search finds, in the order its results are listed."""
+
+
+def search(state: ServiceState, q: str) -> dict[str, list[dict[str, Any]]]:
+    """Organisations, interventions, outcomes, settings and sources whose names, other names, definitions (or a
+    source's title and authors), in Swedish or English, contain every word of ``q`` (case- and accent-sensitive
+    only as Swedish is: "skola" finds "Grundskola" and "skolbaserat").
+
+    Returns the hits by kind (:data:`SEARCH_KINDS`' local names), each with its IRI, path on this site and label
+    (a language map); hits whose name matches come first, then by Swedish name.
+    """
+    words = [w for w in q.casefold().split() if w]
+    if not words:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for item in cached(state, "search-index", lambda: _search_index(state)):
+        if all(w in item["all"] for w in words):
+            out.setdefault(item["kind"], []).append(item | {"named": all(w in item["names"] for w in words)})
+    for hits in out.values():
+        hits.sort(key=lambda h: (not h["named"], (h["label"].get("sv") or h["label"].get("en") or "").casefold()))
+    return {k: out[k] for k in SEARCH_KINDS if k in out}
+
+
+def _search_index(state: ServiceState) -> list[dict[str, Any]]:
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in state.store.select(internal("search-index")):
+        kind = r["kind"].value.rsplit("#", 1)[-1]
+        iri = r["x"].value
+        item = items.setdefault((kind, iri), {"iri": iri, "kind": kind, "path": iri.replace(ID, "/id/", 1), "label": {}, "names": "", "all": ""})
+        text = r["text"].value
+        if r["field"].value == "label":
+            lang = getattr(r["text"], "language", None) or ""
+            item["label"].setdefault(lang or "sv", text)
+            item["names"] += " " + text.casefold()
+        item["all"] += " " + text.casefold()
+    return list(items.values())
+
+
 def organisation_index(state: ServiceState) -> dict[str, dict[str, Any]]:
     """The organisations by IRI."""
     return cached(state, "organisation-index", lambda: {o["iri"]: o for o in organisations(state)})
@@ -260,65 +299,194 @@ def _no_clear_benefit(state: ServiceState, params: dict[str, str]) -> list[dict[
     return out
 
 
-def measure_details(state: ServiceState, org_id: str, *, drafts: bool = False) -> list[dict[str, Any]]:
-    """The organisation's measures of beneficial evidence, grouped by the responsibility (and its capacity) that matches them.
+def phrases(state: ServiceState) -> dict[str, dict[str, str]]:
+    """Each concept's phrase for running text (``mh:phrase``) as a language map: "i förskolan", "som arbetsgivare"."""
+    return cached(state, "phrases", lambda: _phrases(state))
 
-    Each group: the responsibility's IRI, label and capacity, and its measures, most certain first; each measure with
-    the life stages it matches, its best certainty (with who rated it and why), its statement, entries and sources, and
-    whether it rests on drafts only (``drafts=True`` counts drafts; otherwise only reviewed and published entries).
+
+def _phrases(state: ServiceState) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in state.store.select(internal("phrases")):
+        out[r["x"].value][getattr(r["l"], "language", None) or ""] = r["l"].value
+    return dict(out)
+
+
+def _and(items: list[str], lang: str) -> str:
+    """``a, b och c`` (``a, b and c``)."""
+    word = {"sv": "och", "en": "and"}[lang]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def justification(uses: list[tuple[str, str | None, str]], names: Mapping[str, Mapping[str, str]], said: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """Why an organisation can apply a measure, as one sentence per language.
+
+    Args:
+        uses: the matching (capacity, pair setting or None, life stage) triples of the organisation's responsibilities.
+        names: labels by IRI (language maps).
+        said: phrases by IRI (:func:`phrases`).
+
+    >>> cap, school, kids = "c", "s", "k"
+    >>> justification([(cap, school, kids)], {kids: {"sv": "Barn", "en": "Children"}}, {cap: {"sv": "som huvudman", "en": "as organiser"},
+    ...     school: {"sv": "i förskolan", "en": "in preschool"}})["sv"]
+    'Ni kan genomföra insatsen som huvudman, för barn i förskolan.'
     """
-    return cached(state, ("measure-details", org_id, drafts), lambda: _measure_details(state, org_id, drafts))
+    from api.analysis import life_course_order
+
+    out = {}
+    for lang in ("sv", "en"):
+        clauses = []
+        for capacity in dict.fromkeys(c for c, _, _ in uses):
+            by_setting: dict[str | None, list[str]] = {}
+            for c, setting, stage in uses:
+                if c == capacity and stage not in by_setting.setdefault(setting, []):
+                    by_setting[setting].append(stage)
+            parts = []
+            for setting, stages in by_setting.items():
+                who = _and([names.get(s, {}).get(lang, slug(s)).lower() for s in life_course_order(stages)], lang)
+                parts.append(who + (" " + said.get(setting, {}).get(lang, names.get(setting, {}).get(lang, slug(setting)).lower()) if setting else ""))
+            clauses.append(
+                f"{said.get(capacity, {}).get(lang, names.get(capacity, {}).get(lang, slug(capacity)))}, "
+                + {"sv": "för ", "en": "for "}[lang]
+                + _and(parts, lang)
+            )
+        lead = {"sv": "Ni kan genomföra insatsen ", "en": "You can carry out this measure "}[lang]
+        out[lang] = lead + {"sv": " och ", "en": " and "}[lang].join(clauses) + "."
+    return out
 
 
-def _measure_details(state: ServiceState, org_id: str, drafts: bool) -> list[dict[str, Any]]:
-    params = {"org": ORG + org_id} | ({"min_status": "draft"} if drafts else {})
-    rows = state.runner.run("committee-measure-details", params)
-    summary = {m["intervention"]: m for m in measures(state, org_id, {"min_status": "draft"} if drafts else None)}
+def measure_cards(state: ServiceState, org_id: str, filters: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """The organisation's page: one card per measure with beneficial evidence, grouped by responsibility, and a summary.
+
+    ``filters``: ``life_stage``, ``min_certainty``, ``direction`` (codes, as the catalogue query takes them) and
+    ``min_status`` (``draft`` to count drafts). The measures are those of committee-measures with the same filters;
+    each card sits under the first of the organisation's responsibilities that matches it (their order is the
+    organisation's), carries the life stages it matches as tags, the statement of its most certain entry, every
+    finding's count, who rated the certainty and why, and :func:`justification` naming every matching capacity.
+    Cards are ordered by certainty, then by the number of entries; groups by their most certain card, then by size.
+    ``without_measures`` lists the responsibilities no card sits under. ``summary`` counts the measures, those at moderate
+    certainty or above, and the findings of no clear effect, mixed effect or harm.
+
+    Raises:
+        ParameterError: a filter value is not valid.
+    """
+    params = _org_params(org_id, filters)
+    return cached(state, ("measure-cards", tuple(sorted(params.items()))), lambda: _measure_cards(state, org_id, params))
+
+
+def _measure_cards(state: ServiceState, org_id: str, params: dict[str, str]) -> dict[str, Any]:
+    summary = {m["intervention"]: m for m in measures(state, org_id, {k: v for k, v in params.items() if k != "org"})}
+    detail_params = {k: v for k, v in params.items() if k in ("org", "min_status", "life_stage", "direction", "min_certainty")}
+    rows = state.runner.run("committee-measure-details", detail_params)
     scale = certainty_scale(state.store)
-    groups: dict[str, dict[str, Any]] = {}
+    org = organisation(state, org_id) or {"responsibilities": []}
+    order = {r["iri"]: i for i, r in enumerate(org["responsibilities"])}
+    cards: dict[str, dict[str, Any]] = {}
     for r in rows:
         iv = r["intervention"].value
         if _v(r, "effect") != ID + "effect/beneficial" or iv not in summary:
             continue
-        resp = r["resp"].value
-        group = groups.setdefault(resp, {"iri": resp, "label": _both(r, "resp_sv", "resp_en"), "capacity": r["capacity"].value, "measures": {}})
         rank = int(r["rank"].value)
-        item = group["measures"].get(iv)
-        if item is None:
-            item = group["measures"][iv] = {
+        card = cards.get(iv)
+        if card is None:
+            card = cards[iv] = {
                 "intervention": iv,
                 "id": slug(iv),
                 "label": _both(r, "label_sv", "label_en"),
                 "rank": rank,
                 "statement": _both(r, "statement_sv", "statement_en"),
+                "best_source": r["source"].value,
                 "life_stages": [],
+                "uses": [],
+                "responsibilities": [],
                 "sources": set(),
                 "entries": set(),
                 "draft_entries": set(),
             }
-        if rank > item["rank"]:
-            item["rank"], item["statement"] = rank, _both(r, "statement_sv", "statement_en")
-        if r["stage"].value not in item["life_stages"]:
-            item["life_stages"].append(r["stage"].value)
-        item["sources"].add(r["source"].value)
-        item["entries"].add(r["entry"].value)
+        if rank > card["rank"]:
+            card["rank"], card["statement"], card["best_source"] = rank, _both(r, "statement_sv", "statement_en"), r["source"].value
+        stage, resp = r["stage"].value, r["resp"].value
+        if stage not in card["life_stages"]:
+            card["life_stages"].append(stage)
+        use = (r["capacity"].value, _v(r, "resp_setting"), stage)
+        if use not in card["uses"]:
+            card["uses"].append(use)
+        if resp not in card["responsibilities"]:
+            card["responsibilities"].append(resp)
+        card["sources"].add(r["source"].value)
+        card["entries"].add(r["entry"].value)
         if _v(r, "status") == STATUS + "draft":
-            item["draft_entries"].add(r["entry"].value)
-    out = []
-    for group in groups.values():
-        items = []
-        for item in group["measures"].values():
-            m = summary[item["intervention"]]
-            item["certainty"] = scale.code(item["rank"])
-            item["drafts_only"] = item["draft_entries"] == item["entries"]
-            item["findings"] = m["findings"]
-            item["certainty_basis"] = m["certainty_basis"]
-            item["certainty_rationale"] = m["certainty_rationale"]
-            items.append(item)
-        items.sort(key=lambda m: (-m["rank"], -len(m["entries"]), m["label"]["sv"] or ""))
-        out.append({**group, "measures": items})
-    out.sort(key=lambda g: (-max(m["rank"] for m in g["measures"]), g["label"]["sv"] or ""))
-    return out
+            card["draft_entries"].add(r["entry"].value)
+    iris = [x for c in cards.values() for u in c["uses"] for x in u if x]
+    names, said = labels(state, iris), phrases(state)
+    groups: dict[str, dict[str, Any]] = {}
+    resp_names = {r["iri"]: r for r in org["responsibilities"]}
+    for card in cards.values():
+        m = summary[card["intervention"]]
+        card["responsibilities"].sort(key=lambda x: order.get(x, len(order)))
+        home = card["responsibilities"][0]
+        card |= {
+            "certainty": scale.code(card["rank"]),
+            "drafts_only": card["draft_entries"] == card["entries"],
+            "findings": m["findings"],
+            "certainty_basis": m["certainty_basis"],
+            "certainty_rationale": m["certainty_rationale"],
+            "justification": justification(card["uses"], names, said),
+        }
+        found = resp_names.get(home, {})
+        card["capacities"] = list(dict.fromkeys(u[0] for u in card["uses"]))
+        group = groups.setdefault(
+            home, {"iri": home, "label": found.get("label", {}), "topic": _topic(found.get("label", {})), "capacity": found.get("role"), "measures": []}
+        )
+        group["measures"].append(card)
+    for g in groups.values():
+        g["capacity_phrase"] = said.get(g["capacity"] or "", {})
+        g["measures"].sort(key=lambda c: (-c["rank"], -len(c["entries"]), c["label"]["sv"] or ""))
+    ordered = sorted(groups.values(), key=lambda g: (-g["measures"][0]["rank"], -len(g["measures"]), g["topic"].get("sv") or ""))
+    empty = [{"iri": r["iri"], "label": r["label"], "topic": _topic(r["label"])} for r in org["responsibilities"] if r["iri"] not in groups]
+    moderate = level.rank if (level := scale.by_code("moderate")) else 0
+    without = no_clear_benefit(state, org_id, {k: v for k, v in params.items() if k in ("life_stage", "min_status")})
+    return {
+        "groups": ordered,
+        "without_measures": sorted(empty, key=lambda g: g["topic"].get("sv") or ""),
+        "summary": {
+            "measures": len(cards),
+            "moderate_or_higher": sum(1 for c in cards.values() if c["rank"] >= moderate),
+            "without_benefit": len({f["entry"] for f in without}),
+            "drafts": sum(1 for c in cards.values() if c["draft_entries"]),
+        },
+    }
+
+
+def _topic(label: Mapping[str, str | None]) -> dict[str, str | None]:
+    """What a responsibility is about, without the organisation's name: "Trafiknämnden: kollektivtrafik" → "kollektivtrafik"."""
+    return {lang: (text.split(": ", 1)[-1] if text else text) for lang, text in label.items()}
+
+
+PILOT_GROUP = ID + "actor-group/three-pilot-municipalities"
+
+
+def municipality_facts(state: ServiceState, org: Mapping[str, Any]) -> dict[str, Any]:
+    """What the documents say about one organisation itself: the consultation responses it (or one of its units) gave,
+    point by point, and, for a municipality, what they say of the three pilot municipalities and whether it is named
+    as one of them (``pilot`` is True, False, or None when the documents name none)."""
+    return cached(state, ("municipality-facts", org["iri"]), lambda: _municipality_facts(state, org))
+
+
+def _municipality_facts(state: ServiceState, org: Mapping[str, Any]) -> dict[str, Any]:
+    responses: dict[str, dict[str, Any]] = {}
+    for r in state.runner.run("consultation-points", {"org": org["iri"]}):
+        item = responses.setdefault(r["response"].value, {"iri": r["response"].value, "date": _v(r, "date"), "body": _v(r, "body"), "points": []})
+        item["points"].append({"label": _both(r, "label_sv", "label_en"), "summary": _both(r, "summary_sv", "summary_en"), "quotation": _v(r, "quotation")})
+    for item in responses.values():
+        found = labels(state, [item["iri"], item["body"]])
+        item["label"], item["body_label"] = found.get(item["iri"], {}), found.get(item["body"], {})
+    pilot: dict[str, Any] | None = None
+    if "Municipality" in org.get("kinds", []):
+        rows = state.store.select(internal("pilot-municipalities", {"group": PILOT_GROUP}))
+        if rows:
+            members = {r["member"].value for r in rows if r.get("member") is not None}
+            pilot = {"about": _both(rows[0], "sv", "en"), "member": (org["iri"] in members) if members else None, "iri": PILOT_GROUP}
+    return {"responses": list(responses.values()), "pilot": pilot}
 
 
 def certainty_levels(state: ServiceState) -> list[dict[str, Any]]:
