@@ -206,6 +206,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "pilot_member": ("{name} är en av de tre kommunerna i pilotsamarbetet.", "{name} is one of the three municipalities in the pilot."),
     "pilot_not_member": ("{name} är inte en av de tre kommunerna i pilotsamarbetet.", "{name} is not one of the three municipalities in the pilot."),
     # the strategy
+    "strategy_sections": ("Tjänsteutlåtandets avsnitt", "The sections of the official report"),
+    "strategy_sections_intro": (
+        "Hälso- och sjukvårdsförvaltningens tjänsteutlåtande (2021) som lade fram strategin, avsnitt för avsnitt, med förvaltningens egna konsekvensbedömningar.",
+        "The Health and Medical Care Administration's report (2021) that proposed the strategy, section by section, with its own assessments of the consequences.",
+    ),
     "costs": ("Kostnader för psykisk ohälsa", "Costs of mental ill-health"),
     "billions_sek": ("{amount} miljarder kronor", "{amount} billion SEK"),
     "indicators_title": ("Indikatorer för uppföljning", "Follow-up indicators"),

@@ -34,6 +34,7 @@ def strategy(state: ServiceState) -> dict[str, Any]:
         scheme = schemes.setdefault(r["scheme"].value, {"name": scheme_names.get(r["scheme"].value, {}), "concepts": []})
         scheme["concepts"].append(
             {
+                "iri": _v(r, "concept"),
                 "label": {lang: _v(r, f"label_{lang}") for lang in LANGUAGES},
                 "definition": {lang: _v(r, f"definition_{lang}") for lang in LANGUAGES},
                 "quotation": _v(r, "quotation"),
@@ -57,7 +58,23 @@ def strategy(state: ServiceState) -> dict[str, Any]:
                 "reference": _v(c, "reference"),
             }
         )
+    from api.analysis import LIFE_COURSE
+
+    for scheme in schemes.values():  # life stages in life-course order, everything else by name
+        scheme["concepts"].sort(key=lambda c: (LIFE_COURSE.index(c["iri"]) if c["iri"] in LIFE_COURSE else len(LIFE_COURSE), c["label"]["sv"] or ""))
+    sections: dict[str, dict[str, Any]] = {}
+    for r in state.runner.run("strategy-sections"):
+        sections.setdefault(
+            r["section"].value,
+            {
+                "iri": r["section"].value,
+                "heading": {lang: _v(r, f"heading_{lang}") for lang in LANGUAGES},
+                "summary": {lang: _v(r, f"summary_{lang}") for lang in LANGUAGES},
+                "assessment": {lang: _v(r, f"assessment_{lang}") for lang in LANGUAGES},
+            },
+        )
     return {
+        "sections": list(sections.values()),
         "schemes": list(schemes.values()),
         "target": {lang: target.get(lang, "") for lang in LANGUAGES},
         "costs": costs,
