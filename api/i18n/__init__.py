@@ -208,8 +208,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     # the strategy
     "strategy_sections": ("Tjänsteutlåtandets avsnitt", "The sections of the official report"),
     "strategy_sections_intro": (
-        "Hälso- och sjukvårdsförvaltningens tjänsteutlåtande (2021) som lade fram strategin, avsnitt för avsnitt, med förvaltningens egna konsekvensbedömningar.",
-        "The Health and Medical Care Administration's report (2021) that proposed the strategy, section by section, with its own assessments of the consequences.",
+        "Hälso- och sjukvårdsförvaltningens tjänsteutlåtande (2021) som lade fram strategin, avsnitt för avsnitt, "
+        "med förvaltningens egna konsekvensbedömningar.",
+        "The Health and Medical Care Administration's report (2021) that proposed the strategy, section by section, "
+        "with its own assessments of the consequences.",
     ),
     "costs": ("Kostnader för psykisk ohälsa", "Costs of mental ill-health"),
     "billions_sek": ("{amount} miljarder kronor", "{amount} billion SEK"),
