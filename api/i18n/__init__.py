@@ -88,7 +88,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "directions": ("Huvudinriktning", "Direction"),
     "gaps_title": ("Evidensluckor per vardagsmiljö och livsskede", "Evidence gaps by setting and life stage"),
     "gaps_intro": (
-        "Varje ruta visar antalet evidensposter med gynnsam effekt på eller över vald tillförlitlighet, "
+        "Varje ruta visar antalet fynd med gynnsam effekt på eller över vald tillförlitlighet, "
         "och den bästa tillförlitligheten. Tomma rutor är luckor.",
         "Each cell shows the number of evidence entries with beneficial effect at or above the chosen certainty, and the best certainty. Empty cells are gaps.",
     ),
@@ -492,7 +492,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "what_organisation": ("Organisationen", "organisation"),
     "what_intervention": ("Insatsen", "intervention"),
-    "what_evidence": ("Evidensposten", "evidence entry"),
+    "what_evidence": ("Fyndet", "evidence entry"),
     "what_source": ("Källan", "source"),
     "what_scheme": ("Begreppsschemat", "concept scheme"),
     "what_resource": ("Resursen", "resource"),
