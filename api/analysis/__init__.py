@@ -281,8 +281,8 @@ def responsibility_phrase(pairs: Iterable[Pair], names: dict[str, str], lang: st
     for s, sts in stages.items():
         where[tuple(life_course_order(sorted(set(sts))))].append(s)
     parts = []
-    for sts, settings in sorted(where.items(), key=lambda x: ([LIFE_COURSE.index(st) if st in LIFE_COURSE else 9 for st in x[0]], x[1])):
-        who = t("all_ages", lang) if list(sts) == LIFE_COURSE else _enumerate([names.get(st, slug(st)).lower() for st in sts], lang)
+    for ages, settings in sorted(where.items(), key=lambda x: ([LIFE_COURSE.index(st) if st in LIFE_COURSE else 9 for st in x[0]], x[1])):
+        who = t("all_ages", lang) if list(ages) == LIFE_COURSE else _enumerate([names.get(st, slug(st)).lower() for st in ages], lang)
         places = _enumerate(sorted(_in_setting(s, names, lang) for s in settings), lang)
         parts.append(f"{who} {places}")
     return "; ".join(parts)
