@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,24 +161,76 @@ def intervention_area_matrix(store: Any, *, lang: str = "sv") -> Matrix:
 
 
 # ------------------------------------------------------------------------------ collaboration network
-def collaboration_network(store: Any, *, lang: str = "sv") -> nx.Graph:
-    """Organisations linked where they share responsibility for a setting and a life stage (edge weight:
-    how many such pairs); organisations with identical remits are merged into one node (``members``).
-    The nodes' labels are in ``lang``."""
-    remit: dict[str, set[tuple[str, str]]] = defaultdict(set)
+COMMON_SHARE = 0.5
+"""A capacity, or a (setting, life stage) pair, that at least this share of all organisations holds is common to
+nearly everyone: it says nothing about whom to coordinate with, and links no two organisations."""
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class SharingRule:
+    """Which shared responsibilities link two organisations, worked out from the data.
+
+    ``organisations`` is the number of organisations in the graph (with or without a recorded remit). A capacity
+    held by at least :data:`COMMON_SHARE` of them is *generic* (the employer's responsibility for its staff's working
+    environment, in the bundled data); so is a (setting, life stage) pair held, in other capacities, by that many.
+    Neither links anyone. Every other pair weighs its rarity, ``log(organisations / holders)`` (inverse document
+    frequency): a responsibility few share binds them more than one many share.
+    """
+
+    organisations: int
+    generic_capacities: dict[str, int]
+    common_pairs: dict[Pair, int]
+    holders: dict[Pair, int]
+    remits: dict[str, frozenset[Pair]]
+    left_out: list[str]
+
+    def rarity(self, pair: Pair) -> float:
+        return math.log(self.organisations / self.holders[pair])
+
+    def weight(self, pairs: Iterable[Pair]) -> float:
+        return round(sum(self.rarity(p) for p in pairs), 3)
+
+
+def sharing_rule(store: Any) -> SharingRule:
+    """The rule of :class:`SharingRule` on the store's organisations and their responsibilities."""
+    held: dict[str, set[tuple[str | None, Pair]]] = defaultdict(set)
+    everyone: set[str] = set()
     for r in store.select(internal("organisation-remits")):
-        remit[r["org"].value].add((r["s"].value, r["st"].value))
-    groups: dict[frozenset[tuple[str, str]], list[str]] = defaultdict(list)
-    for org, pairs in remit.items():
-        groups[frozenset(pairs)].append(org)
+        everyone.add(r["org"].value)
+        if "s" in r:
+            held[r["org"].value].add((r["cap"].value if "cap" in r else None, (r["s"].value, r["st"].value)))
+    n = len(everyone)
+    by_capacity = Counter(c for ps in held.values() for c in {c for c, _ in ps if c is not None})
+    generic = {c: k for c, k in by_capacity.items() if k >= COMMON_SHARE * n}
+    specific = {o: {p for c, p in ps if c not in generic} for o, ps in held.items()}
+    holders = Counter(p for ps in specific.values() for p in ps)
+    common = {p: k for p, k in holders.items() if k >= COMMON_SHARE * n}
+    remits = {o: frozenset(ps - set(common)) for o, ps in specific.items()}
+    left_out = sorted(o for o in held if not remits[o])
+    return SharingRule(n, generic, common, {p: k for p, k in holders.items() if p not in common}, {o: r for o, r in remits.items() if r}, left_out)
+
+
+def collaboration_network(store: Any, *, lang: str = "sv", rule: SharingRule | None = None) -> nx.Graph:
+    """Organisations linked where they share responsibility for a setting and a life stage by the
+    :class:`SharingRule` (``shared``: the pairs, the link's reason; ``weight``: their summed rarity). Organisations
+    with identical remits are merged into one node (``members``); organisations whose every responsibility is
+    generic are left out (the graph's ``left_out``). The nodes' labels are in ``lang``."""
+    rule = rule or sharing_rule(store)
+    groups: dict[frozenset[Pair], list[str]] = defaultdict(list)
+    for org, pairs in rule.remits.items():
+        groups[pairs].append(org)
     names = labels(store, lang)
-    g = nx.Graph()
+    g = nx.Graph(rule=rule, left_out=rule.left_out)
     for remit_pairs, members in groups.items():
         key = sorted(members)[0] if len(members) == 1 else "group:" + slug(sorted(members)[0])
         if len(members) == 1:
             label = names.get(members[0], slug(members[0]))
         elif all(_is_municipality(store, m) for m in members):
             label = t("county_municipalities", lang, count=len(members))
+        elif len(members) == 2:
+            label = _enumerate(sorted(names.get(m, slug(m)) for m in members), lang)
         else:
             settings = {s for s, _ in remit_pairs}
             what = names.get(next(iter(settings)), "") if len(settings) == 1 else t("same_remit", lang)
@@ -188,7 +241,7 @@ def collaboration_network(store: Any, *, lang: str = "sv") -> nx.Graph:
         for b in keys[i + 1 :]:
             shared = set(g.nodes[a]["pairs"]) & set(g.nodes[b]["pairs"])
             if shared:
-                g.add_edge(a, b, weight=len(shared), shared=sorted(shared))
+                g.add_edge(a, b, weight=rule.weight(shared), shared=sorted(shared))
     return g
 
 
@@ -197,31 +250,90 @@ def _is_municipality(store: Any, iri: str) -> bool:
 
 
 def communities(g: nx.Graph) -> list[list[str]]:
-    """Natural collaboration groups (greedy modularity on shared remit), largest first."""
+    """Natural collaboration groups (greedy modularity on the links' weights), largest first."""
     from networkx.algorithms.community import greedy_modularity_communities
 
     found = greedy_modularity_communities(g, weight="weight") if g.number_of_edges() else [{n} for n in g.nodes]
     return [sorted(c) for c in sorted(found, key=lambda c: (-len(c), sorted(c)))]
 
 
-def municipality_partners(store: Any) -> dict[str, list[dict[str, Any]]]:
-    """For each municipality: the region's committees and companies it shares settings and life stages with."""
-    rows = store.select(internal("municipality-partners"))
-    out: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
-    for r in rows:
-        out[r["m"].value][r["org"].value].add((r["s"].value, r["st"].value))
-    return {m: [{"organisation": o, "shared": sorted(p)} for o, p in sorted(orgs.items())] for m, orgs in sorted(out.items())}
+def municipality_partners(store: Any, rule: SharingRule | None = None) -> dict[str, list[dict[str, Any]]]:
+    """For each municipality: the region's committees, companies and administrations it shares settings and life
+    stages with by the :class:`SharingRule` (``shared``, the reason; ``weight``, its rarity), the strongest first."""
+    rule = rule or sharing_rule(store)
+    kinds = {r["org"].value: r["municipality"].value == "true" for r in store.select(internal("municipality-partners"))}
+    bodies = [o for o, municipal in kinds.items() if not municipal and o in rule.remits]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for m in sorted(o for o, municipal in kinds.items() if municipal):
+        mine = rule.remits.get(m, frozenset())
+        found = [{"organisation": o, "shared": sorted(mine & rule.remits[o]), "weight": rule.weight(mine & rule.remits[o])} for o in bodies]
+        out[m] = sorted((p for p in found if p["shared"]), key=lambda p: (-p["weight"], p["organisation"]))
+    return out
+
+
+def responsibility_phrase(pairs: Iterable[Pair], names: dict[str, str], lang: str) -> str:
+    """Shared (setting, life stage) pairs as a phrase, e.g. "barn i förskolan; barn och unga i grundskolan": the
+    life stages in life-course order ("alla åldrar" for all of them), settings with the same life stages together."""
+    stages: dict[str, list[str]] = defaultdict(list)
+    for s, st in pairs:
+        stages[s].append(st)
+    where: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for s, sts in stages.items():
+        where[tuple(life_course_order(sorted(set(sts))))].append(s)
+    parts = []
+    for ages, settings in sorted(where.items(), key=lambda x: ([LIFE_COURSE.index(st) if st in LIFE_COURSE else 9 for st in x[0]], x[1])):
+        who = t("all_ages", lang) if list(ages) == LIFE_COURSE else _enumerate([names.get(st, slug(st)).lower() for st in ages], lang)
+        places = _enumerate(sorted(_in_setting(s, names, lang) for s in settings), lang)
+        parts.append(f"{who} {places}")
+    return "; ".join(parts)
+
+
+def _enumerate(items: list[str], lang: str) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + t("and_last", lang) + items[-1]
+
+
+def _in_setting(setting: str, names: dict[str, str], lang: str) -> str:
+    """Where, as a prepositional phrase ("i förskolan", "at work"); a setting without one of its own, "i <name>"."""
+    phrases = {
+        "home": t("in_home", lang),
+        "housing": t("in_housing", lang),
+        "education": t("in_education", lang),
+        "preschool": t("in_preschool", lang),
+        "compulsory-school": t("in_compulsory_school", lang),
+        "upper-secondary-school": t("in_upper_secondary_school", lang),
+        "study": t("in_study", lang),
+        "higher-education": t("in_higher_education", lang),
+        "adult-education": t("in_adult_education", lang),
+        "work": t("in_work", lang),
+        "public-transport": t("in_public_transport", lang),
+        "rail-transport": t("in_rail_transport", lang),
+        "waterborne-transport": t("in_waterborne_transport", lang),
+        "special-transport-service": t("in_special_transport_service", lang),
+        "local-community": t("in_local_community", lang),
+        "green-space": t("in_green_space", lang),
+        "digital": t("in_digital", lang),
+        "health-care": t("in_health_care", lang),
+    }
+    return phrases.get(slug(setting)) or t("in_setting_part", lang, setting=names.get(setting, slug(setting)).lower()).strip()
 
 
 def network_data(store: Any, g: nx.Graph, parts: list[list[str]]) -> dict[str, Any]:
-    """The network as JSON-ready data: nodes (with members and community), weighted edges, communities and
-    each municipality's regional partners."""
+    """The network as JSON-ready data: nodes (with members and community), weighted edges with their shared
+    (setting, life stage) pairs, communities, each municipality's regional partners and the rule that links them."""
     community = {n: i for i, p in enumerate(parts) for n in p}
+    rule: SharingRule = g.graph.get("rule") or sharing_rule(store)
     return {
         "nodes": [{"id": n, "label": d["label"], "members": d["members"], "community": community[n]} for n, d in g.nodes(data=True)],
-        "edges": [{"source": a, "target": b, "weight": d["weight"]} for a, b, d in g.edges(data=True)],
+        "edges": [{"source": a, "target": b, "weight": d["weight"], "shared": [list(p) for p in d["shared"]]} for a, b, d in g.edges(data=True)],
         "communities": parts,
-        "municipality_partners": municipality_partners(store),
+        "municipality_partners": municipality_partners(store, rule),
+        "rule": {
+            "organisations": rule.organisations,
+            "common_share": COMMON_SHARE,
+            "generic_capacities": rule.generic_capacities,
+            "common_pairs": [{"setting": s, "life_stage": st, "holders": k} for (s, st), k in sorted(rule.common_pairs.items())],
+            "left_out": rule.left_out,
+        },
     }
 
 

@@ -80,8 +80,13 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines[:3]) + ("…" if len(lines) > 3 else "")
 
 
+LABEL_SIZE = 12
+"""The network picture's smallest text, in points: the SVG's own units, so also its font-size at natural size."""
+
+
 def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path, *, lang: str = "sv") -> tuple[list[Path], int]:
-    """The collaboration network, nodes coloured by community, labels placed beside the nodes; PNG and SVG.
+    """The collaboration network, nodes coloured by community (grey: no link), labels placed beside the nodes; PNG
+    and SVG. The SVG keeps its text as text (searchable, and no smaller than :data:`LABEL_SIZE`).
 
     Returns:
         The files written and the number of label pairs that still overlap (0 when placement succeeded).
@@ -92,29 +97,75 @@ def draw_network(g: nx.Graph, parts: list[list[str]], path_stem: Path, *, lang: 
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    palette = ["#00558c", "#d1495b", "#3c8d40", "#edae49", "#66a182", "#8d6a9f", "#2e4057", "#c06014", "#5b8e7d", "#7a7a7a"]
-    community_of = {n: i for i, part in enumerate(parts) for n in part}
-    pos = nx.shell_layout(g, nlist=list(parts)) if len(parts) > 1 else nx.circular_layout(g)
-    pos = nx.spring_layout(g, pos=pos, seed=7, k=1.6 / max(1, g.number_of_nodes()) ** 0.5, iterations=80, weight=None)
-    fig, ax = plt.subplots(figsize=(13, 10))
-    weights = [g.edges[e]["weight"] for e in g.edges]
-    nx.draw_networkx_edges(g, pos, ax=ax, width=[0.4 + 0.25 * w for w in weights], alpha=0.25, edge_color="#555")
-    nx.draw_networkx_nodes(
-        g, pos, ax=ax, node_size=[120 + 40 * len(g.nodes[n]["pairs"]) for n in g.nodes], node_color=[palette[community_of[n] % len(palette)] for n in g.nodes]
-    )
-    texts = _place_labels(ax, g, pos)
-    overlaps = overlapping_pairs(texts)
-    handles = [
-        Line2D(
-            [0], [0], marker="o", color="w", markerfacecolor=palette[i % len(palette)], markersize=10, label=t("network_group", lang, number=i + 1, size=len(p))
+    palette = ["#00558c", "#d1495b", "#3c8d40", "#edae49", "#66a182", "#8d6a9f", "#2e4057", "#c06014", "#5b8e7d"]
+    alone = "#9a9a9a"
+    isolates = sorted(nx.isolates(g))
+    linked = [p for p in parts if not set(p) <= set(isolates)]
+    community_of = {n: i for i, part in enumerate(linked) for n in part}
+    pos = _network_layout(g, isolates)
+    with matplotlib.rc_context({"svg.fonttype": "none", "font.size": LABEL_SIZE}):
+        fig, ax = plt.subplots(figsize=(14, 10))
+        weights = [g.edges[e]["weight"] for e in g.edges]
+        nx.draw_networkx_edges(g, pos, ax=ax, width=[0.6 + 0.5 * w for w in weights], alpha=0.3, edge_color="#555")
+        nx.draw_networkx_nodes(
+            g,
+            pos,
+            ax=ax,
+            node_size=[250 + 60 * len(g.nodes[n]["pairs"]) for n in g.nodes],
+            node_color=[palette[community_of[n] % len(palette)] if n in community_of else alone for n in g.nodes],
         )
-        for i, p in enumerate(parts)
-    ]
-    ax.legend(handles=handles, title=t("network_legend", lang), loc="lower left", bbox_to_anchor=(1.0, 0.0), frameon=False)
-    ax.set_title(t("network_picture", lang))
-    ax.axis("off")
-    fig.tight_layout()
-    return _save_figure(fig, path_stem), overlaps
+        texts = _place_labels(ax, g, pos)
+        overlaps = overlapping_pairs(texts)
+        handles = [
+            Line2D(
+                [0],
+                [0],
+                marker="o",
+                color="w",
+                markerfacecolor=palette[i % len(palette)],
+                markersize=12,
+                label=t("network_group", lang, number=i + 1, size=sum(len(g.nodes[n]["members"]) for n in p)),
+            )
+            for i, p in enumerate(linked)
+        ]
+        if isolates:
+            handles.append(Line2D([0], [0], marker="o", color="w", markerfacecolor=alone, markersize=12, label=t("network_alone", lang)))
+        ax.legend(
+            handles=handles,
+            title=t("network_legend", lang),
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+            fontsize=LABEL_SIZE,
+            title_fontsize=LABEL_SIZE + 1,
+        )
+        ax.set_title(t("network_picture", lang), fontsize=LABEL_SIZE + 3)
+        ax.axis("off")
+        ax.margins(0.12)
+        fig.tight_layout()
+        return _save_figure(fig, path_stem), overlaps
+
+
+def _network_layout(g: nx.Graph, isolates: list[str]) -> dict[str, Any]:
+    """Linked nodes spread by their links (a force-directed layout, each connected part side by side), nodes without
+    links in a row beneath them."""
+    import numpy as np
+
+    pos: dict[str, Any] = {}
+    parts = sorted((sorted(c) for c in nx.connected_components(g.subgraph(n for n in g if n not in isolates))), key=lambda c: (-len(c), c))
+    width = sum(max(1.0, len(c) ** 0.5) for c in parts) or 1.0
+    left = -1.0
+    for c in parts:
+        share = 2.0 * max(1.0, len(c) ** 0.5) / width
+        sub = nx.spring_layout(g.subgraph(c), seed=7, k=1.5, iterations=200, weight=None, scale=1.0) if len(c) > 1 else {c[0]: np.zeros(2)}
+        xy = np.array(list(sub.values()))
+        low, span = xy.min(axis=0), np.maximum(xy.max(axis=0) - xy.min(axis=0), 1e-9)
+        for n, (x, y) in zip(sub, (xy - low) / span, strict=True):
+            pos[n] = np.array([left + share * (0.1 + 0.8 * x), 1.6 * y - 0.8 if len(c) > 1 else 0.0])
+        left += share
+    for i, n in enumerate(isolates):
+        pos[n] = np.array([-1.0 + 2.0 * (i + 0.5) / len(isolates), -1.3])
+    return pos
 
 
 def overlapping_pairs(texts: list[Any]) -> int:
@@ -134,9 +185,9 @@ def _place_labels(ax: Any, g: nx.Graph, pos: dict[str, Any]) -> list[Any]:
     texts = [
         ax.text(
             pos[n][0],
-            pos[n][1] + 0.045,
-            _wrap(g.nodes[n]["label"], 22),
-            fontsize=7.5,
+            pos[n][1] + 0.05,
+            _wrap(g.nodes[n]["label"], 24),
+            fontsize=LABEL_SIZE,
             ha="center",
             va="bottom",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},

@@ -219,20 +219,108 @@ TEXTS: dict[str, tuple[str, str]] = {
     "indicators": ("Indikatorer", "Indicators"),
     "producer": ("Producent", "Producer"),
     "none_yet": ("saknas", "none"),
-    # the collaboration network
-    "network_title": ("Vem delar ansvar med vem?", "Who shares responsibility with whom?"),
+    # the collaboration network (issue 14, point 8: links on responsibilities that matter, wording for officials)
+    "network_title": ("Organisationer som delar ansvar", "Organisations that share responsibilities"),
     "network_intro": (
-        "Organisationer är länkade när de ansvarar för samma vardagsmiljö och livsskede. Grupperna är funna med "
-        "modularitetsoptimering (networkx). Organisationer med exakt samma ansvar är sammanslagna.",
-        "Organisations are linked when they are responsible for the same setting and life stage. Groups were found by "
-        "modularity optimisation (networkx). Organisations with exactly the same remit are merged.",
+        "Sidan visar vilka kommuner, nämnder och bolag som ansvarar för samma livsskeden i samma vardagsmiljöer, till exempel "
+        "barn i förskolan eller äldre i hemmet. Använd den för att hitta de organisationer ni delar ansvar med, och som ni "
+        "kan samordna insatser med.",
+        "This page shows which municipalities, committees and companies are responsible for the same life stages in the same "
+        "everyday settings, for example children in preschool or older people at home. Use it to find the organisations you "
+        "share responsibilities with, and can coordinate measures with.",
     ),
-    "network_alt": ("Nätverk av organisationer som delar ansvar", "Network of organisations sharing responsibility"),
-    "network_caption": ("Samverkansnätverket", "The collaboration network"),
-    "groups": ("Grupper", "Groups"),
+    "network_common": (
+        "Ansvar som nästan alla organisationer har räknas inte, eftersom de inte säger något om vem ni behöver samverka med: {what}.",
+        "Responsibilities that nearly every organisation holds do not count, as they say nothing about whom you need to work with: {what}.",
+    ),
+    "network_generic_capacity": (
+        "ansvaret som {capacity} ({count} av {total} organisationer)",
+        "the responsibility as {capacity} ({count} of {total} organisations)",
+    ),
+    "network_common_pair": ("ansvaret för {what} ({count} av {total} organisationer)", "the responsibility for {what} ({count} of {total} organisations)"),
+    "network_alt": ("Nätverk av organisationer som delar ansvar", "Network of organisations sharing responsibilities"),
+    "network_caption": (
+        "Organisationer som delar ansvar. En punkt kan vara flera organisationer med samma ansvar. "
+        "En tjockare linje betyder fler och ovanligare gemensamma ansvar.",
+        "Organisations that share responsibilities. One dot can be several organisations with the same responsibilities. "
+        "A thicker line means more, and rarer, shared responsibilities.",
+    ),
+    "groups": ("Samverkansgrupper", "Collaboration groups"),
+    "network_groups_intro": (
+        "Organisationer som delar många ansvar, särskilt ansvar som få andra har, hamnar i samma grupp.",
+        "Organisations that share many responsibilities, especially ones few others hold, fall into the same group.",
+    ),
     "partners_title": ("Kommunernas samverkanspartner i regionen", "The municipalities' partners in the region"),
-    "municipality": ("Kommun", "Municipality"),
+    "partners_intro": (
+        "För varje kommun: regionens nämnder, bolag och förvaltningar som ansvarar för samma livsskeden i samma vardagsmiljöer "
+        "som kommunen. Den som delar de ovanligaste ansvaren står först. Kommuner med samma ansvar i underlaget har samma "
+        "samverkanspartner och visas tillsammans.",
+        "For each municipality: the region's committees, companies and administrations responsible for the same life stages in "
+        "the same everyday settings as the municipality, those sharing the rarest responsibilities first. Municipalities with "
+        "the same responsibilities in the data have the same partners and are shown together.",
+    ),
+    "partners_all_same": (
+        "I underlaget har alla {count} kommuner samma lagstadgade ansvar och därför samma samverkanspartner.",
+        "In the data all {count} municipalities have the same statutory responsibilities, and so the same partners.",
+    ),
+    "partners_applies_to": ("Gäller {count} kommuner:", "Applies to {count} municipalities:"),
     "partner_bodies": ("Nämnder, bolag och förvaltningar", "Committees, companies and administrations"),
+    "shared_responsibilities": ("Gemensamma ansvar", "Shared responsibilities"),
+    "no_partners": ("Inga samverkanspartner i underlaget.", "No partners in the data."),
+    "network_method_title": ("Så räknas sambanden fram", "How the links are worked out"),
+    "network_method_links": (
+        "Varje ansvar i underlaget anger i vilken egenskap organisationen har det, till exempel som huvudman för skolan eller "
+        "som samhällsplanerare, och vilka livsskeden i vilka vardagsmiljöer det gäller. Två organisationer är länkade när "
+        "båda ansvarar för samma livsskede i samma vardagsmiljö.",
+        "Each responsibility in the data states the capacity in which the organisation holds it, for example as school "
+        "organiser or as spatial planner, and which life stages in which everyday settings it covers. Two organisations are "
+        "linked when both are responsible for the same life stage in the same everyday setting.",
+    ),
+    "network_method_common": (
+        "En egenskap, eller ett ansvar för ett livsskede i en vardagsmiljö, som minst hälften av alla {total} organisationer i "
+        "underlaget har, länkar ingen. Regeln räknas fram ur underlaget, inte ur en lista. I underlaget gäller det {what}.",
+        "A capacity, or a responsibility for a life stage in an everyday setting, that at least half of all {total} "
+        "organisations in the data hold links no one. The rule is worked out from the data, not from a list. In the data, that is {what}.",
+    ),
+    "network_method_rarity": (
+        "Ovanliga gemensamma ansvar väger tyngre än vanliga: ett ansvar som få organisationer har säger mer om vilka som "
+        "behöver samverka. Ett ansvar väger logaritmen av antalet organisationer delat med antalet som har ansvaret.",
+        "Rare shared responsibilities weigh more than common ones: a responsibility that few organisations hold says more "
+        "about who needs to work together. A responsibility weighs the logarithm of the number of organisations divided by "
+        "the number that hold it.",
+    ),
+    "network_method_groups": (
+        "Organisationer med exakt samma återstående ansvar visas som en punkt. Grupperna räknas fram så att organisationer "
+        "som är starkt länkade till varandra hamnar i samma grupp.",
+        "Organisations with exactly the same remaining responsibilities are shown as one dot. The groups are worked out so "
+        "that organisations strongly linked to each other fall into the same group.",
+    ),
+    "network_left_out": (
+        "Inte med, eftersom allt deras ansvar i underlaget är sådant som nästan alla har: {names}.",
+        "Not included, as all their responsibilities in the data are ones nearly everyone holds: {names}.",
+    ),
+    "and_last": (" och ", " and "),
+    "all_ages": ("alla åldrar", "all ages"),
+    "network_nothing_common": ("inget ansvar", "no responsibility"),
+    "network_alone_list": ("Delar inga ansvar med andra i underlaget: {names}.", "Share no responsibility with others in the data: {names}."),
+    "in_home": ("i hemmet", "at home"),
+    "in_housing": ("i boendet", "in their housing"),
+    "in_education": ("i utbildningen", "in education"),
+    "in_preschool": ("i förskolan", "in preschool"),
+    "in_compulsory_school": ("i grundskolan", "in compulsory school"),
+    "in_upper_secondary_school": ("i gymnasieskolan", "in upper-secondary school"),
+    "in_study": ("i studierna", "in their studies"),
+    "in_higher_education": ("på högskolan och universitetet", "in higher education"),
+    "in_adult_education": ("i vuxenutbildningen", "in adult education"),
+    "in_work": ("på arbetsplatsen", "at work"),
+    "in_public_transport": ("i kollektivtrafiken", "on public transport"),
+    "in_rail_transport": ("i spårtrafiken och på stationerna", "on rail transport and at stations"),
+    "in_waterborne_transport": ("i sjötrafiken", "on waterborne public transport"),
+    "in_special_transport_service": ("i färdtjänsten", "in the special transport service"),
+    "in_local_community": ("i närsamhället", "in the local community"),
+    "in_green_space": ("i grönområden och natur", "in green space and nature"),
+    "in_digital": ("i den digitala miljön", "online"),
+    "in_health_care": ("i hälso- och sjukvården", "in health care"),
     # the query page, the curation page and a resource's page
     "catalogue_examples": ("Exempel ur katalogen", "Examples from the catalogue"),
     "shape": ("Form", "Shape"),
@@ -250,9 +338,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "gaps_matrix": ("Evidens per vardagsmiljö och livsskede", "Evidence per setting and life stage"),
     "areas_matrix": ("Insatser och de samhällsområden de berör", "Interventions and the societal areas they serve"),
     "best_certainty": ("Bästa tillförlitlighet", "Best certainty"),
-    "network_picture": ("Vilka delar ansvar för samma vardagsmiljö och livsskede?", "Who shares responsibility for the same setting and life stage?"),
-    "network_legend": ("Samverkansgrupper (modularitet)", "Collaboration groups (modularity)"),
-    "network_group": ("Grupp {number} ({size} noder)", "Group {number} ({size} nodes)"),
+    "network_picture": (
+        "Organisationer som delar ansvar för samma livsskeden i samma vardagsmiljöer",
+        "Organisations sharing responsibility for the same life stages in the same settings",
+    ),
+    "network_legend": ("Samverkansgrupper", "Collaboration groups"),
+    "network_group": ("Grupp {number}: {size} organisationer", "Group {number}: {size} organisations"),
+    "network_alone": ("Delar inga ansvar med andra", "Shares no responsibility with others"),
     "county_municipalities": ("Länets {count} kommuner", "The county's {count} municipalities"),
     "merged_organisations": ("{count} organisationer: {what}", "{count} organisations: {what}"),
     "same_remit": ("samma ansvar", "the same remit"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from api.analysis import (
+    LIFE_COURSE,
     collaboration_network,
     communities,
     explain,
@@ -83,7 +84,74 @@ def test_every_organisation_in_the_network_has_a_responsibility(store: EmbeddedS
     parts = communities(g)
     assert sorted(n for p in parts for n in p) == sorted(g.nodes)
     for a, b, d in g.edges(data=True):
-        assert set(g.nodes[a]["pairs"]) & set(g.nodes[b]["pairs"]) and d["weight"] == len(d["shared"])
+        assert set(d["shared"]) == set(g.nodes[a]["pairs"]) & set(g.nodes[b]["pairs"]) and d["shared"]
+        assert d["weight"] == g.graph["rule"].weight(d["shared"]) > 0
+
+
+def holds(store: EmbeddedStore, org: str, pair: tuple[str, str], *, besides: str) -> bool:
+    """Whether the organisation is responsible for the (setting, life stage) pair in a capacity other than ``besides``."""
+    s, st = pair
+    return store.ask(
+        f"ASK {{ <{org}> mh:hasResponsibility ?r . ?r mh:inCapacity ?c ; mh:covers [ mh:setting <{s}> ; mh:lifeStage <{st}> ] . FILTER(?c != <{besides}>) }}"
+    )
+
+
+EMPLOYER = ID + "role/employer"
+WORK_ADULTS = (ID + "setting/work", ID + "life-stage/adults")
+
+
+def test_the_employer_capacity_links_no_one(store: EmbeddedStore) -> None:
+    g = collaboration_network(store)
+    rule = g.graph["rule"]
+    organisations = count(store, "?x a mh:Organisation")
+    employers = count(store, f"?x a mh:Organisation ; mh:hasResponsibility/mh:inCapacity <{EMPLOYER}>")
+    assert rule.organisations == organisations and employers >= organisations / 2
+    assert rule.generic_capacities == {EMPLOYER: employers}, "the rule should find the employer capacity, and only it, common to most"
+    assert g.number_of_edges() >= 5
+    for a, b, d in g.edges(data=True):
+        for pair in d["shared"]:
+            for end in (a, b):
+                assert any(holds(store, m, pair, besides=EMPLOYER) for m in g.nodes[end]["members"]), (a, b, pair)
+    members = {m for _, d in g.nodes(data=True) for m in d["members"]}
+    only_employer = ID + "organisation/sodersjukhuset-ab"
+    assert only_employer in rule.left_out and only_employer not in members
+    assert all(WORK_ADULTS not in d["pairs"] or all(holds(store, m, WORK_ADULTS, besides=EMPLOYER) for m in d["members"]) for _, d in g.nodes(data=True))
+
+
+def test_municipalities_partners_are_specific_and_never_through_the_employer_pair(store: EmbeddedStore) -> None:
+    partners = municipality_partners(store)
+    sets = {m: frozenset(p["organisation"] for p in ps) for m, ps in partners.items()}
+    assert all(sets.values()), "every municipality should have partners"
+    if len(set(sets.values())) == 1:
+        remits = {
+            m: frozenset(
+                (r["s"].value, r["st"].value)
+                for r in store.select(
+                    f"SELECT ?s ?st WHERE {{ <{m}> mh:hasResponsibility ?r . ?r mh:inCapacity ?c ; mh:covers [ mh:setting ?s ; mh:lifeStage ?st ] . "
+                    f"FILTER(?c != <{EMPLOYER}>) }}"
+                )
+            )
+            for m in partners
+        }
+        assert len(set(remits.values())) == 1, "identical partner lists although the municipalities' remits differ"
+    for m, ps in partners.items():
+        assert ID + "organisation/sodersjukhuset-ab" not in sets[m]
+        for p in ps:
+            assert WORK_ADULTS not in p["shared"]
+            assert p["weight"] > 0
+            for pair in p["shared"]:
+                assert holds(store, m, pair, besides=EMPLOYER) and holds(store, p["organisation"], pair, besides=EMPLOYER), (m, p["organisation"], pair)
+    assert [p["weight"] for p in partners[ID + "organisation/huddinge"]] == sorted((p["weight"] for p in partners[ID + "organisation/huddinge"]), reverse=True)
+
+
+def test_shared_responsibilities_read_as_phrases() -> None:
+    from api.analysis import responsibility_phrase
+
+    names = {ID + "life-stage/children": "Barn", ID + "life-stage/young-people": "Unga", ID + "setting/preschool": "Förskola"}
+    school = ID + "setting/compulsory-school"
+    pairs = [(school, ID + "life-stage/young-people"), (ID + "setting/preschool", ID + "life-stage/children"), (school, ID + "life-stage/children")]
+    assert responsibility_phrase(pairs, names, "sv") == "barn i förskolan; barn och unga i grundskolan"
+    assert responsibility_phrase([(ID + "setting/home", st) for st in LIFE_COURSE], names, "en") == "all ages at home"
 
 
 def test_each_municipality_lists_its_regional_partners(store: EmbeddedStore) -> None:
@@ -137,6 +205,10 @@ def test_pictures_are_readable(store: EmbeddedStore, runner: QueryRunner, tmp_pa
     files, overlaps = draw_network(g, communities(g), tmp_path / "network")
     assert overlaps == 0
     svg = next(f for f in files if f.suffix == ".svg").read_text()
+    sizes = [float(s) for s in re.findall(r"font-size:\s*([\d.]+)px", svg)]
+    assert len(sizes) >= g.number_of_nodes(), "the labels should be text in the SVG"
+    assert min(sizes) >= 12, f"label text of {min(sizes)} px"
+    assert "scale(" not in svg, "a scaled group would shrink the text"
     assert "Samverkansgrupper" in svg and "AB Storstockholms" in svg
     assert all(f.stat().st_size > 1000 for f in files)
     assert re.search(r"Länets 26 kommuner", svg)

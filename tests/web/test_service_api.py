@@ -252,6 +252,23 @@ def test_curation_page_shows_the_violation(client: TestClient) -> None:
     assert "Syntaxfel (rad 2" in syntax.text
 
 
+def test_network_page_speaks_to_officials_in_both_languages(client: TestClient) -> None:
+    sv = client.get("/network").text
+    assert "modularitet" not in sv.lower() and "networkx" not in sv.lower() and "×" not in sv
+    main, method = sv.split("<details>", 1)
+    assert "samordna insatser" in main and "Kommunernas samverkanspartner i regionen" in main
+    assert "ansvaret som arbetsgivare" in main, "the page should say what does not count"
+    assert "alla åldrar i närsamhället" in main and "Tillväxt- och regionplanenämnden" in main
+    assert "Arbetsmiljö" not in main and "på arbetsplatsen" not in main, "the employer's pair is no partner's reason"
+    assert "Så räknas sambanden fram" in method and "minst hälften av alla" in method
+    assert "Gäller 26 kommuner" in main and 'href="/id/organisation/huddinge?lang=sv"' in main
+    en = client.get("/network", params={"lang": "en"}).text
+    assert "coordinate measures" in en and "How the links are worked out" in en and "×" not in en and "modularity" not in en.lower()
+    assert "all ages in the local community" in en and "Applies to 26 municipalities" in en
+    svg = client.get("/network.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml") and "font-size: 12px" in svg.text
+
+
 def test_strategy_page_shows_indicator_coverage(client: TestClient) -> None:
     text = client.get("/strategy").text
     assert "Indikatorer för uppföljning" in text and "Socialstyrelsen" in text and "saknas" in text

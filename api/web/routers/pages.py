@@ -152,31 +152,74 @@ def _network(state: ServiceState) -> dict[str, Any]:
 
 
 def _draw_network(state: ServiceState) -> dict[str, Any]:
+    """The network in both languages (its graph, and what the page says about it), and its picture (in Swedish)."""
     import tempfile
 
-    from api.analysis import collaboration_network, communities, municipality_partners
+    from api.analysis import collaboration_network, communities, municipality_partners, sharing_rule
     from api.analysis.plotting import draw_network
 
-    g = collaboration_network(state.store)
+    rule = sharing_rule(state.store)
+    graphs = {lang: collaboration_network(state.store, lang=lang, rule=rule) for lang in ("sv", "en")}
+    g = graphs["sv"]
     parts = communities(g)
     with tempfile.TemporaryDirectory() as tmp:
         files, overlaps = draw_network(g, parts, Path(tmp) / "network")
         svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
-    return {"graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": municipality_partners(state.store)}
+    partners = municipality_partners(state.store, rule)
+    views = {lang: _network_view(state, rule, graphs[lang], parts, partners, lang) for lang in graphs}
+    return {"graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": partners, "views": views}
+
+
+def _network_view(state: ServiceState, rule: Any, g: Any, parts: list[list[str]], partners: dict[str, list[dict[str, Any]]], lang: str) -> dict[str, Any]:
+    """What the network page says in ``lang``: the groups, what does not count, and the partners as phrases, the
+    municipalities with the same partners together."""
+    from api.analysis import labels, responsibility_phrase
+    from api.i18n import t
+
+    names = labels(state.store, lang)
+    common = [
+        t("network_generic_capacity", lang, capacity=names.get(c, c).lower(), count=k, total=rule.organisations)
+        for c, k in sorted(rule.generic_capacities.items(), key=lambda x: -x[1])
+    ]
+    common += [
+        t("network_common_pair", lang, what=responsibility_phrase([p], names, lang), count=k, total=rule.organisations)
+        for p, k in sorted(rule.common_pairs.items(), key=lambda x: -x[1])
+    ]
+    import networkx as nx
+
+    def node_name(n: str) -> str:
+        """A dot of the picture by its label when it stands for one organisation or the municipalities, else by its members."""
+        members = g.nodes[n]["members"]
+        return g.nodes[n]["label"] if len(members) == 1 or set(members) <= set(partners) else ", ".join(sorted(names.get(m, m) for m in members))
+
+    isolates = sorted(nx.isolates(g), key=node_name)
+    same: dict[tuple[Any, ...], list[str]] = {}
+    for m, ps in partners.items():
+        same.setdefault(tuple((p["organisation"], tuple(p["shared"])) for p in ps), []).append(m)
+    partner_groups = [
+        {
+            "municipalities": sorted(ms, key=lambda m: names.get(m, m)),
+            "partners": [{"organisation": p["organisation"], "phrase": responsibility_phrase(p["shared"], names, lang)} for p in partners[ms[0]]],
+        }
+        for ms in sorted(same.values(), key=lambda ms: (-len(ms), ms))
+    ]
+    return {
+        "groups": [[node_name(n) for n in part] for part in parts if not all(n in isolates for n in part)],
+        "alone": [node_name(n) for n in isolates],
+        "common": common,
+        "total": rule.organisations,
+        "left_out": sorted(names.get(o, o) for o in rule.left_out),
+        "partner_groups": partner_groups,
+        "all_same": len(partner_groups) == 1 and len(partners) > 1,
+        "municipalities": len(partners),
+        "names": names,
+    }
 
 
 @router.get("/network", response_class=HTMLResponse)
 def network_page(request: Request, state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    net = _network(state)
-    g = net["graph"]
-    groups = [[g.nodes[n]["label"] for n in part] for part in net["communities"]]
-    names = data.labels(
-        state,
-        list(net["partners"])
-        + [p["organisation"] for ps in net["partners"].values() for p in ps]
-        + [x for ps in net["partners"].values() for p in ps for pair in p["shared"] for x in pair],
-    )
-    return render(request, "network.html", groups=groups, partners=net["partners"], names=names)
+    view = _network(state)["views"][lang_of(request)]
+    return render(request, "network.html", **view)
 
 
 @router.get("/network.svg")
