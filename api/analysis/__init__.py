@@ -13,7 +13,7 @@ import io
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,9 +271,10 @@ def municipality_partners(store: Any, rule: SharingRule | None = None) -> dict[s
     return out
 
 
-def responsibility_phrase(pairs: Iterable[Pair], names: dict[str, str], lang: str) -> str:
+def responsibility_phrase(pairs: Iterable[Pair], names: dict[str, str], lang: str, phrases: Mapping[str, Mapping[str, str]]) -> str:
     """Shared (setting, life stage) pairs as a phrase, e.g. "barn i förskolan; barn och unga i grundskolan": the
-    life stages in life-course order ("alla åldrar" for all of them), settings with the same life stages together."""
+    life stages in life-course order ("alla åldrar" for all of them), settings with the same life stages together;
+    ``phrases`` are the settings' ``mh:phrase`` by IRI (:func:`api.web.views.phrases`)."""
     stages: dict[str, list[str]] = defaultdict(list)
     for s, st in pairs:
         stages[s].append(st)
@@ -283,7 +284,7 @@ def responsibility_phrase(pairs: Iterable[Pair], names: dict[str, str], lang: st
     parts = []
     for ages, settings in sorted(where.items(), key=lambda x: ([LIFE_COURSE.index(st) if st in LIFE_COURSE else 9 for st in x[0]], x[1])):
         who = t("all_ages", lang) if list(ages) == LIFE_COURSE else _enumerate([names.get(st, slug(st)).lower() for st in ages], lang)
-        places = _enumerate(sorted(_in_setting(s, names, lang) for s in settings), lang)
+        places = _enumerate(sorted(_in_setting(s, names, lang, phrases) for s in settings), lang)
         parts.append(f"{who} {places}")
     return "; ".join(parts)
 
@@ -292,29 +293,9 @@ def _enumerate(items: list[str], lang: str) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + t("and_last", lang) + items[-1]
 
 
-def _in_setting(setting: str, names: dict[str, str], lang: str) -> str:
-    """Where, as a prepositional phrase ("i förskolan", "at work"); a setting without one of its own, "i <name>"."""
-    phrases = {
-        "home": t("in_home", lang),
-        "housing": t("in_housing", lang),
-        "education": t("in_education", lang),
-        "preschool": t("in_preschool", lang),
-        "compulsory-school": t("in_compulsory_school", lang),
-        "upper-secondary-school": t("in_upper_secondary_school", lang),
-        "study": t("in_study", lang),
-        "higher-education": t("in_higher_education", lang),
-        "adult-education": t("in_adult_education", lang),
-        "work": t("in_work", lang),
-        "public-transport": t("in_public_transport", lang),
-        "rail-transport": t("in_rail_transport", lang),
-        "waterborne-transport": t("in_waterborne_transport", lang),
-        "special-transport-service": t("in_special_transport_service", lang),
-        "local-community": t("in_local_community", lang),
-        "green-space": t("in_green_space", lang),
-        "digital": t("in_digital", lang),
-        "health-care": t("in_health_care", lang),
-    }
-    return phrases.get(slug(setting)) or t("in_setting_part", lang, setting=names.get(setting, slug(setting)).lower()).strip()
+def _in_setting(setting: str, names: dict[str, str], lang: str, phrases: Mapping[str, Mapping[str, str]]) -> str:
+    """Where, as a prepositional phrase: the setting's ``mh:phrase`` ("i förskolan", "at work"), else "i <name>"."""
+    return phrases.get(setting, {}).get(lang) or t("in_setting_part", lang, setting=names.get(setting, slug(setting)).lower()).strip()
 
 
 def network_data(store: Any, g: nx.Graph, parts: list[list[str]]) -> dict[str, Any]:

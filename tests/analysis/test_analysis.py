@@ -144,14 +144,19 @@ def test_municipalities_partners_are_specific_and_never_through_the_employer_pai
     assert [p["weight"] for p in partners[ID + "organisation/huddinge"]] == sorted((p["weight"] for p in partners[ID + "organisation/huddinge"]), reverse=True)
 
 
-def test_shared_responsibilities_read_as_phrases() -> None:
+def test_shared_responsibilities_read_as_phrases(store: EmbeddedStore) -> None:
     from api.analysis import responsibility_phrase
+    from api.catalogue.internal import internal
+
+    said: dict[str, dict[str, str]] = {}
+    for r in store.select(internal("phrases")):
+        said.setdefault(r["x"].value, {})[r["l"].language] = r["l"].value
 
     names = {ID + "life-stage/children": "Barn", ID + "life-stage/young-people": "Unga", ID + "setting/preschool": "Förskola"}
     school = ID + "setting/compulsory-school"
     pairs = [(school, ID + "life-stage/young-people"), (ID + "setting/preschool", ID + "life-stage/children"), (school, ID + "life-stage/children")]
-    assert responsibility_phrase(pairs, names, "sv") == "barn i förskolan; barn och unga i grundskolan"
-    assert responsibility_phrase([(ID + "setting/home", st) for st in LIFE_COURSE], names, "en") == "all ages at home"
+    assert responsibility_phrase(pairs, names, "sv", said) == "barn i förskolan; barn och unga i grundskolan"
+    assert responsibility_phrase([(ID + "setting/home", st) for st in LIFE_COURSE], names, "en", said) == "all ages at home"
 
 
 def test_each_municipality_lists_its_regional_partners(store: EmbeddedStore) -> None:

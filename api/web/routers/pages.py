@@ -177,12 +177,13 @@ def _network_view(state: ServiceState, rule: Any, g: Any, parts: list[list[str]]
     from api.i18n import t
 
     names = labels(state.store, lang)
+    said = data.phrases(state)
     common = [
         t("network_generic_capacity", lang, capacity=names.get(c, c).lower(), count=k, total=rule.organisations)
         for c, k in sorted(rule.generic_capacities.items(), key=lambda x: -x[1])
     ]
     common += [
-        t("network_common_pair", lang, what=responsibility_phrase([p], names, lang), count=k, total=rule.organisations)
+        t("network_common_pair", lang, what=responsibility_phrase([p], names, lang, said), count=k, total=rule.organisations)
         for p, k in sorted(rule.common_pairs.items(), key=lambda x: -x[1])
     ]
     import networkx as nx
@@ -199,7 +200,7 @@ def _network_view(state: ServiceState, rule: Any, g: Any, parts: list[list[str]]
     partner_groups = [
         {
             "municipalities": sorted(ms, key=lambda m: names.get(m, m)),
-            "partners": [{"organisation": p["organisation"], "phrase": responsibility_phrase(p["shared"], names, lang)} for p in partners[ms[0]]],
+            "partners": [{"organisation": p["organisation"], "phrase": responsibility_phrase(p["shared"], names, lang, said)} for p in partners[ms[0]]],
         }
         for ms in sorted(same.values(), key=lambda ms: (-len(ms), ms))
     ]
