@@ -267,3 +267,9 @@ def test_the_intervention_link_of_a_card_and_its_source_exist(client: TestClient
     card = page["groups"][0]["measures"][0]
     assert client.get(f"/id/intervention/{card['id']}").status_code == 200
     assert card["sources"] and all(s.startswith(ID + "source/") for s in card["sources"])
+
+
+def test_the_network_picture_speaks_the_pages_language(client: TestClient) -> None:
+    sv, en = client.get("/network.svg").text, client.get("/network.svg?lang=en").text
+    assert i18n.t("network_picture", "sv") in html.unescape(sv) and i18n.t("network_picture", "en") in html.unescape(en)
+    assert 'src="/network.svg?lang=en"' in client.get("/network?lang=en").text

@@ -152,7 +152,7 @@ def _network(state: ServiceState) -> dict[str, Any]:
 
 
 def _draw_network(state: ServiceState) -> dict[str, Any]:
-    """The network in both languages (its graph, and what the page says about it), and its picture (in Swedish)."""
+    """The network in both languages: its graph, what the page says about it, and its picture."""
     import tempfile
 
     from api.analysis import collaboration_network, communities, municipality_partners, sharing_rule
@@ -162,12 +162,15 @@ def _draw_network(state: ServiceState) -> dict[str, Any]:
     graphs = {lang: collaboration_network(state.store, lang=lang, rule=rule) for lang in ("sv", "en")}
     g = graphs["sv"]
     parts = communities(g)
-    with tempfile.TemporaryDirectory() as tmp:
-        files, overlaps = draw_network(g, parts, Path(tmp) / "network")
-        svg = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
+    svgs, overlaps = {}, 0
+    for lang, drawn in graphs.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            files, n = draw_network(drawn, parts, Path(tmp) / "network", lang=lang)
+            svgs[lang] = next(f for f in files if f.suffix == ".svg").read_text(encoding="utf-8")
+        overlaps = max(overlaps, n)
     partners = municipality_partners(state.store, rule)
     views = {lang: _network_view(state, rule, graphs[lang], parts, partners, lang) for lang in graphs}
-    return {"graph": g, "communities": parts, "svg": svg, "overlaps": overlaps, "partners": partners, "views": views}
+    return {"graph": g, "communities": parts, "svg": svgs["sv"], "svgs": svgs, "overlaps": overlaps, "partners": partners, "views": views}
 
 
 def _network_view(state: ServiceState, rule: Any, g: Any, parts: list[list[str]], partners: dict[str, list[dict[str, Any]]], lang: str) -> dict[str, Any]:
@@ -224,8 +227,8 @@ def network_page(request: Request, state: ServiceState = Depends(get_state)) -> 
 
 
 @router.get("/network.svg")
-def network_svg(state: ServiceState = Depends(get_state)) -> Response:
-    return Response(_network(state)["svg"], media_type="image/svg+xml")
+def network_svg(request: Request, state: ServiceState = Depends(get_state)) -> Response:
+    return Response(_network(state)["svgs"][lang_of(request)], media_type="image/svg+xml")
 
 
 @router.get("/explain/{org_id}/{iv_id}.svg")
