@@ -77,7 +77,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role": ("Roll", "Role"),
     "settings": ("Vardagsmiljöer", "Settings"),
     "life_stages": ("Livsskeden", "Life stages"),
-    "evidence": ("Evidens", "Evidence"),
     "outcome": ("Utfall", "Outcome"),
     "effect": ("Effekt", "Effect"),
     "status": ("Status", "Status"),
@@ -88,8 +87,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "directions": ("Huvudinriktning", "Direction"),
     "gaps_title": ("Evidensluckor per vardagsmiljö och livsskede", "Evidence gaps by setting and life stage"),
     "gaps_intro": (
-        "Varje ruta visar antalet fynd med gynnsam effekt på eller över vald tillförlitlighet, "
-        "och den bästa tillförlitligheten. Tomma rutor är luckor.",
+        "Varje ruta visar antalet fynd med gynnsam effekt på eller över vald tillförlitlighet, och den bästa tillförlitligheten. Tomma rutor är luckor.",
         "Each cell shows the number of evidence entries with beneficial effect at or above the chosen certainty, and the best certainty. Empty cells are gaps.",
     ),
     "min_certainty": ("Lägsta tillförlitlighet", "Minimum certainty"),
@@ -205,6 +203,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "pilot_member": ("{name} är en av de tre kommunerna i pilotsamarbetet.", "{name} is one of the three municipalities in the pilot."),
     "pilot_not_member": ("{name} är inte en av de tre kommunerna i pilotsamarbetet.", "{name} is not one of the three municipalities in the pilot."),
+    # the source, evidence and intervention pages (issue 14)
+    "source_link": ("Länk", "Link"),
+    "verification": ("Kontrollerad mot offentliga källor", "Checked against public records"),
+    "resting_on_source": ("Det här vilar på källan", "What rests on this source"),
+    "nothing_rests": ("Inget i kunskapsgrafen hänvisar ännu till källan.", "Nothing in the knowledge graph refers to this source yet."),
+    "kind_EvidenceEntry": ("Fynd", "Findings"),
+    "outcome_measure": ("Vad källan mätte", "What the source measured"),
+    "design": ("Studietyp", "Study design"),
+    "population": ("Deltagare", "Population"),
+    "who_can_apply": ("Vilka kan genomföra insatsen?", "Who can carry out this measure?"),
+    "who_can_apply_intro": (
+        "Organisationer vars ansvar matchar insatsen i roll, vardagsmiljö och livsskede, utifrån granskade fynd med gynnsam effekt.",
+        "Organisations whose remit matches the measure in capacity, setting and life stage, on reviewed findings with a beneficial effect.",
+    ),
+    "nobody_can_apply": (
+        "Ingen organisation i kunskapsgrafen har ett ansvar som matchar insatsen.",
+        "No organisation in the knowledge graph has a remit matching this measure.",
+    ),
+    "capacity_basis": ("Grund för rollen", "Basis for the capacity"),
+    "all_findings": ("Alla fynd om insatsen", "Every finding on this measure"),
     # the strategy
     "strategy_sections": ("Tjänsteutlåtandets avsnitt", "The sections of the official report"),
     "strategy_sections_intro": (

@@ -190,6 +190,16 @@ def resource_page(request: Request, state: ServiceState, iri: str) -> HTMLRespon
         if iv is None:
             raise NotFoundError("intervention", rest)
         return render(request, "intervention.html", iv=iv)
+    if kind == "source":
+        src = page_data.source_page(state, iri)
+        if src is None:
+            raise NotFoundError("source", rest)
+        return render(request, "source.html", iri=iri, src=src, names=src["names"], kind_iris=src["kind_iris"])
+    if kind == "evidence":
+        ev = page_data.evidence_page(state, iri)
+        if ev is None:
+            raise NotFoundError("evidence", rest)
+        return render(request, "evidence.html", iri=iri, ev=ev, names=ev["names"])
     found = page_data.resource(state, iri)
     if found is None:
         raise NotFoundError("resource", iri)

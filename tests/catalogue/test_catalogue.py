@@ -38,7 +38,12 @@ def test_catalogue_has_at_least_twelve_documented_queries() -> None:
 
 def test_catalogue_is_published_as_rdf(store: EmbeddedStore) -> None:
     rows = store.select("SELECT ?q ?text WHERE { ?q a sh:SPARQLExecutable ; sh:select ?text ; schema:keywords 'committees' ; rdfs:comment ?c }")
-    assert {r["q"].value for r in rows} == {ID + "query/committee-measures", ID + "query/committee-measure-details", ID + "query/committee-no-clear-benefit"}
+    assert {r["q"].value for r in rows} == {
+        ID + "query/committee-measures",
+        ID + "query/committee-measure-details",
+        ID + "query/committee-no-clear-benefit",
+        ID + "query/intervention-organisations",
+    }
     assert all("mh:hasResponsibility" in r["text"].value for r in rows)
     n = int(store.select("SELECT (COUNT(?q) AS ?n) WHERE { ?q a sh:SPARQLSelectExecutable }")[0]["n"].value)
     assert n == len(catalogue())

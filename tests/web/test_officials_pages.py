@@ -273,3 +273,52 @@ def test_the_network_picture_speaks_the_pages_language(client: TestClient) -> No
     sv, en = client.get("/network.svg").text, client.get("/network.svg?lang=en").text
     assert i18n.t("network_picture", "sv") in html.unescape(sv) and i18n.t("network_picture", "en") in html.unescape(en)
     assert 'src="/network.svg?lang=en"' in client.get("/network?lang=en").text
+
+
+# ------------------------------------------------------------------------------ source, evidence and intervention pages
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_source_page_is_a_reference_not_a_property_table(client: TestClient, store: EmbeddedStore, lang: str) -> None:
+    page = client.get(f"/id/source/pirkis-2015?lang={lang}").text
+    text = text_of(page)
+    assert "prism:" not in text and "fabio:" not in text and "rdf:type" not in text
+    assert page.count('href="https://doi.org/10.1016/S2215-0366(15)00266-7"') == 1
+    assert "Pirkis J" in text and "(2015)" in text and "The Lancet Psychiatry" in text
+    assert "hub.hku.hk" in text, "the verification note is shown"
+    citing = store.select("SELECT ?e WHERE { ?e <https://w3id.org/mhkg/ontology#citesSource> <https://w3id.org/mhkg/id/source/pirkis-2015> }")
+    assert citing
+    for r in citing:
+        assert r["e"].value.replace(ID, "/id/") in page
+    assert 'href="/id/source/pirkis-2015.ttl"' in page
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_an_evidence_page_shows_labels_not_iris(client: TestClient, lang: str) -> None:
+    page = client.get(f"/id/evidence/platform-screen-doors--suicide--chung-2016?lang={lang}").text
+    text = text_of(page)
+    assert "id:certainty/" not in text and "mh:" not in text and "https://w3id.org" not in text
+    assert ("Tillförlitlighet: Låg" if lang == "sv" else "Certainty: Low") in text
+    assert ("Vad källan mätte" if lang == "sv" else "What the source measured") in text
+    assert 'href="/id/intervention/platform-screen-doors?lang=' in page and 'href="/id/source/chung-2016?lang=' in page
+    assert 'href="/id/evidence/platform-screen-doors--suicide--chung-2016.ttl"' in page
+
+
+def test_an_intervention_page_says_who_can_apply_it(client: TestClient, state: ServiceState) -> None:
+    doors = client.get("/id/intervention/platform-screen-doors").text
+    who = doors[doors.index('id="who"') : doors.index("</section>", doors.index('id="who"'))]
+    assert "/id/organisation/trafiknamnden" in who and "/id/organisation/kulturnamnden" not in who
+    assert "Kollektivtrafikmyndighet eller trafikföretag" in who and "kuratorns bedömning" in who
+    for o in views.organisations(state):
+        offered = {m["id"] for m in views.measures(state, o["id"])}
+        assert ("/id/organisation/" + o["id"] + "?") in who or "platform-screen-doors" not in offered, o["id"]
+    choir = client.get("/id/intervention/community-group-singing").text
+    assert "/id/organisation/kulturnamnden" in choir
+
+
+def test_an_intervention_page_lists_every_finding_whatever_its_effect(client: TestClient, store: EmbeddedStore) -> None:
+    rows = store.select(
+        "SELECT ?e WHERE { ?e <https://w3id.org/mhkg/ontology#intervention> <https://w3id.org/mhkg/id/intervention/early-childhood-home-visiting> }"
+    )
+    page = client.get("/id/intervention/early-childhood-home-visiting").text
+    assert rows
+    for r in rows:
+        assert r["e"].value.replace(ID, "/id/") in page

@@ -559,6 +559,18 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
         for t in props.get(key, [])
     ]
     iris += [e[k] for e in entries for k in ("outcome", "effect", "certainty", "design", "status") if e.get(k)]
+    who: dict[str, dict[str, Any]] = {}
+    for r in state.runner.run("intervention-organisations", {"intervention": iri}):
+        cap = who.setdefault(
+            r["capacity"].value,
+            {"capacity": r["capacity"].value, "basis": _v(r, "capacity_basis"), "note": _both(r, "basis_note_sv", "basis_note_en"), "organisations": []},
+        )
+        org = {"iri": r["org"].value, "id": slug(r["org"].value), "label": _both(r, "org_sv", "org_en")}
+        if org not in cap["organisations"]:
+            cap["organisations"].append(org)
+    for c in who.values():  # by Swedish name (the query's order); the page lists them as given
+        c["organisations"].sort(key=lambda o: (o["label"]["sv"] or "").casefold())
+    iris += [c["capacity"] for c in who.values()] + [c["basis"] for c in who.values() if c["basis"]]
     return {
         "iri": iri,
         "id": iv_id,
@@ -569,15 +581,22 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
         "definition_en": lang("definition", "en"),
         "definition": {code: lang("definition", code) for code in ("sv", "en")},
         "settings": [t.value for t in props.get("setting", [])],
-        "life_stages": [t.value for t in props.get("lifeStage", [])],
+        "life_stages": _life_course([t.value for t in props.get("lifeStage", [])]),
         "levels": [t.value for t in props.get("levelOfAction", [])],
         "directions": [t.value for t in props.get("direction", [])],
         "areas": [t.value for t in props.get("servesArea", [])],
         "sdg_targets": [t.value for t in props.get("servesSdgTarget", [])],
         "entries": entries,
+        "who": list(who.values()),
         "names": labels(state, iris),
         "sources": sources_info(state, [e["source"] for e in entries if isinstance(e["source"], str)]),
     }
+
+
+def _life_course(stages: list[str]) -> list[str]:
+    from api.analysis import life_course_order
+
+    return life_course_order(stages)
 
 
 def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:

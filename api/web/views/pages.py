@@ -161,3 +161,95 @@ def resource(state: ServiceState, iri: str) -> dict[str, Any] | None:
         info = sources_info(state, [iri]).get(iri)
         cite = citation(info) if info else None
     return {"names": labels(state, [iri]).get(iri, {}), "properties": properties, "concepts": concepts, "citation_text": cite}
+
+
+DCT, PRISM, PROV = "http://purl.org/dc/terms/", "http://prismstandard.org/namespaces/basic/2.0/", "http://www.w3.org/ns/prov#"
+
+
+def _values(rows: list[dict], prop: str) -> list[Any]:
+    return [r["o"] for r in rows if r["p"].value == prop]
+
+
+def _first(rows: list[dict], prop: str, lang: str | None = None) -> str | None:
+    for o in _values(rows, prop):
+        if lang is None or getattr(o, "language", None) in (lang, None, ""):
+            return str(o.value)
+    return None
+
+
+def source_page(state: ServiceState, iri: str) -> dict[str, Any] | None:
+    """A source for people: its reference in a standard style (authors, year, title, venue, volume, issue, pages),
+    DOI and URL once each, the verification note, its curation status, and what rests on it (the entries citing it
+    and the facts derived from it, by kind); None when the graph says nothing of it."""
+    ref_or_404(iri, "source")
+    rows = state.store.select(internal("properties", {"resource": iri}))
+    if not rows:
+        return None
+    doi = _first(rows, PRISM + "doi")
+    url = _first(rows, VOCAB + "url") or _first(rows, "http://schema.org/url")
+    record = {
+        "iri": iri,
+        "authors": _first(rows, VOCAB + "authors") or _first(rows, DCT + "creator"),
+        "year": (_first(rows, DCT + "issued") or "")[:4] or None,
+        "title": {lang: _first(rows, DCT + "title", lang) for lang in LANGUAGES},
+        "venue": _first(rows, PRISM + "publicationName") or _first(rows, DCT + "publisher"),
+        "volume": _first(rows, PRISM + "volume"),
+        "issue": _first(rows, PRISM + "issueIdentifier"),
+        "pages": _first(rows, PRISM + "pageRange"),
+        "doi": doi,
+        "doi_url": "https://doi.org/" + doi if doi else None,
+        "url": url if url and (not doi or url.lower() != "https://doi.org/" + doi.lower()) else None,
+        "verification": {lang: _first(rows, VOCAB + "verificationNote", lang) for lang in LANGUAGES},
+        "status": _first(rows, VOCAB + "curationStatus"),
+    }
+    resting: dict[str, list[str]] = {}
+    for r in state.store.select(internal("resting-on-source", {"source": iri})):
+        kind = (_v(r, "kind") or "").removeprefix(VOCAB) or "Resource"
+        if r["x"].value not in resting.setdefault(kind, []):
+            resting[kind].append(r["x"].value)
+    kind_iris = {k: VOCAB + k for k in resting}
+    status = _first(rows, VOCAB + "curationStatus")
+    names = labels(state, [iri, *([status] if status else []), *(x for xs in resting.values() for x in xs), *kind_iris.values()])
+    return {**record, "resting": resting, "names": names, "kind_iris": kind_iris}
+
+
+ENTRY_FIELDS = (
+    "intervention",
+    "outcome",
+    "effect",
+    "certainty",
+    "certaintyBasis",
+    "studyDesign",
+    "curationStatus",
+    "setting",
+    "lifeStage",
+    "direction",
+    "citesSource",
+)
+
+
+def evidence_page(state: ServiceState, iri: str) -> dict[str, Any] | None:
+    """An evidence entry for people: each of its references by label and page, never as an IRI; the statement, what
+    the source measured, the population, the certainty's rationale and its plain explanation; None when unknown."""
+    ref_or_404(iri, "evidence")
+    rows = state.store.select(internal("properties", {"resource": iri}))
+    if not rows:
+        return None
+    from api.analysis import life_course_order
+
+    refs = {f: [o.value for o in _values(rows, VOCAB + f)] for f in ENTRY_FIELDS}
+    refs["lifeStage"] = life_course_order(refs["lifeStage"])
+    texts = {f: {lang: _first(rows, VOCAB + f, lang) for lang in LANGUAGES} for f in ("statement", "outcomeMeasure", "population", "certaintyRationale")}
+    names = labels(state, [iri, *(v for vs in refs.values() for v in vs)])
+    from api.catalogue.certainty import certainty_scale
+
+    level = next((lv for lv in certainty_scale(state.store) if lv.iri in refs["certainty"]), None)
+    return {
+        "iri": iri,
+        "refs": refs,
+        "texts": texts,
+        "names": names,
+        "certainty_code": level.code if level else None,
+        "certainty_note": dict(level.notes) if level else {},
+        "modified": _first(rows, DCT + "modified"),
+    }
