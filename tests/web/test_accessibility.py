@@ -51,7 +51,8 @@ WIDEST = """() => {
     .filter(([e, r]) => r.right > w + 0.5 && r.width > 0)
     .sort((a, b) => b[1].right - a[1].right)
     .slice(0, 8)
-    .map(([e, r]) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : ''}`
+    .map(([e, r]) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}`
+      + `${e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : ''}`
       + ` (right edge ${Math.round(r.right)} px): ${(e.textContent || '').trim().slice(0, 60)}`);
 }"""
 
