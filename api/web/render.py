@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api import i18n
-from api.analysis import life_course_order
+from api.analysis import LIFE_COURSE, life_course_order
 from api.catalogue.certainty import certainty_scale
 from api.errors import NotFoundError
 from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, compact, slug
@@ -140,18 +140,28 @@ FILTERS = ("life_stage", "min_certainty", "direction")
 DIRECTIONS = [ID + "direction/promotion", ID + "direction/prevention"]
 
 
-def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
-    from api.analysis import LIFE_COURSE
+def measures_view(request: Request, state: ServiceState, org_id: str) -> dict[str, Any]:
+    """What the organisation page and its briefing share: the organisation, the filters the request chose (``chosen``,
+    ``drafts``), :func:`api.web.views.measure_cards` under them (``page``, with its ``without``) and its ``cards``.
 
+    Raises:
+        NotFoundError: there is no such organisation.
+        ParameterError: a filter value is not valid.
+    """
     org = data.organisation(state, org_id)
     if org is None:
         raise NotFoundError("organisation", org_id)
     chosen = {k: request.query_params.get(k) or None for k in FILTERS}
     drafts = request.query_params.get("drafts") == "1"
-    filters = {**chosen, "min_status": "draft" if drafts else None}
-    page = data.measure_cards(state, org_id, filters)
-    without = data.no_clear_benefit(state, org_id, {"life_stage": chosen["life_stage"], "min_status": filters["min_status"]})
+    page = data.measure_cards(state, org_id, {**chosen, "min_status": "draft" if drafts else None})
     cards = [m for g in page["groups"] for m in g["measures"]]
+    return {"org": org, "chosen": chosen, "drafts": drafts, "page": page, "cards": cards}
+
+
+def _organisation_page(request: Request, state: ServiceState, org_id: str) -> HTMLResponse:
+    view = measures_view(request, state, org_id)
+    org, chosen, drafts, page, cards = view["org"], view["chosen"], view["drafts"], view["page"], view["cards"]
+    without = page["without"]
     iris = [s for m in cards for s in m["life_stages"]] + [e for m in cards for e in m["entries"]] + LIFE_COURSE + DIRECTIONS
     iris += [m["certainty_basis"] for m in cards if m["certainty_basis"]] + [f["certainty_basis"] for f in without if f["certainty_basis"]]
     names = {**org["names"], **data.labels(state, iris)}

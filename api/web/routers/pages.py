@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import curation
+from api.analysis import life_course_order
 from api.catalogue import catalogue, get_query, projection
 from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal_query
@@ -19,7 +20,7 @@ from api.i18n import KIND_HEADINGS, KIND_ORDER, SEARCH_HEADINGS, as_map
 from api.vocab import ID, PREFIXES, VOCAB, compact, iri
 from api.web import views as data
 from api.web.deps import ServiceState, client_of, get_state
-from api.web.render import lang_of, render
+from api.web.render import lang_of, measures_view, render
 from api.web.views.pages import strategy
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
@@ -56,16 +57,9 @@ def choose_organisation(request: Request, org: str) -> RedirectResponse:
 def _briefing(request: Request, state: ServiceState, org_id: str) -> dict[str, Any]:
     """What the briefing shows, for the page and the CSV: the organisation, its measures (as on its page, with the
     same filters), the findings without clear benefit, and the sources numbered in order of first use."""
-    from api.web.render import FILTERS
-
-    org = data.organisation(state, org_id)
-    if org is None:
-        raise NotFoundError("organisation", org_id)
-    chosen = {k: request.query_params.get(k) or None for k in FILTERS}
-    drafts = request.query_params.get("drafts") == "1"
-    page = data.measure_cards(state, org_id, {**chosen, "min_status": "draft" if drafts else None})
-    without = data.no_clear_benefit(state, org_id, {"life_stage": chosen["life_stage"], "min_status": "draft" if drafts else None})
-    cards = [m for g in page["groups"] for m in g["measures"]]
+    view = measures_view(request, state, org_id)
+    org, page, cards = view["org"], view["page"], view["cards"]
+    without = page["without"]
     order: list[str] = []
     for m in cards:
         order += [s for s in sorted(m["sources"]) if s not in order]
@@ -85,7 +79,7 @@ def _briefing(request: Request, state: ServiceState, org_id: str) -> dict[str, A
         "version": state.store.data_version(),
         "today": datetime.date.today().isoformat(),
         "permalink": str(request.url.replace(path="/id/organisation/" + org_id)),
-        "drafts": drafts,
+        "drafts": view["drafts"],
     }
 
 
@@ -123,7 +117,7 @@ def briefing_csv(request: Request, org_id: str, state: ServiceState = Depends(ge
                     pick(g["topic"], lang),
                     pick(m["label"], lang),
                     scale.label(m["certainty"], lang),
-                    ", ".join(pick(b["names"].get(s, {}), lang) or s for s in _life_course(m["life_stages"])),
+                    ", ".join(pick(b["names"].get(s, {}), lang) or s for s in life_course_order(m["life_stages"])),
                     t("csv_yes", lang) if m["draft_entries"] else "",
                     pick(m["justification"], lang),
                     pick(m["statement"], lang),
@@ -138,12 +132,6 @@ def briefing_csv(request: Request, org_id: str, state: ServiceState = Depends(ge
 @router.get("/briefing/{org_id}", response_class=HTMLResponse)
 def briefing(request: Request, org_id: str, state: ServiceState = Depends(get_state)) -> HTMLResponse:
     return render(request, "briefing.html", **_briefing(request, state, org_id))
-
-
-def _life_course(stages: list[str]) -> list[str]:
-    from api.analysis import life_course_order
-
-    return life_course_order(stages)
 
 
 def _network(state: ServiceState) -> dict[str, Any]:
@@ -170,7 +158,7 @@ def _draw_network(state: ServiceState) -> dict[str, Any]:
         overlaps = max(overlaps, n)
     partners = municipality_partners(state.store, rule)
     views = {lang: _network_view(state, rule, graphs[lang], parts, partners, lang) for lang in graphs}
-    return {"graph": g, "communities": parts, "svg": svgs["sv"], "svgs": svgs, "overlaps": overlaps, "partners": partners, "views": views}
+    return {"graph": g, "communities": parts, "svgs": svgs, "overlaps": overlaps, "partners": partners, "views": views}
 
 
 def _network_view(state: ServiceState, rule: Any, g: Any, parts: list[list[str]], partners: dict[str, list[dict[str, Any]]], lang: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
+from api.analysis import life_course_order
 from api.catalogue import Parameter
 from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal
@@ -330,8 +331,6 @@ def justification(uses: list[tuple[str, str | None, str]], names: Mapping[str, M
     ...     school: {"sv": "i förskolan", "en": "in preschool"}})["sv"]
     'Ni kan genomföra insatsen som huvudman, för barn i förskolan.'
     """
-    from api.analysis import life_course_order
-
     out = {}
     for lang in ("sv", "en"):
         clauses = []
@@ -363,7 +362,8 @@ def measure_cards(state: ServiceState, org_id: str, filters: Mapping[str, str | 
     organisation's), carries the life stages it matches as tags, the statement of its most certain entry, every
     finding's count, who rated the certainty and why, and :func:`justification` naming every matching capacity.
     Cards are ordered by certainty, then by the number of entries; groups by their most certain card, then by size.
-    ``without_measures`` lists the responsibilities no card sits under. ``summary`` counts the measures, those at moderate
+    ``without_measures`` lists the responsibilities no card sits under; ``without`` is :func:`no_clear_benefit` with the
+    same life stage and status. ``summary`` counts the measures, those at moderate
     certainty or above, and the findings of no clear effect, mixed effect or harm.
 
     Raises:
@@ -447,6 +447,7 @@ def _measure_cards(state: ServiceState, org_id: str, params: dict[str, str]) -> 
     without = no_clear_benefit(state, org_id, {k: v for k, v in params.items() if k in ("life_stage", "min_status")})
     return {
         "groups": ordered,
+        "without": without,
         "without_measures": sorted(empty, key=lambda g: g["topic"].get("sv") or ""),
         "summary": {
             "measures": len(cards),
@@ -581,7 +582,7 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
         "definition_en": lang("definition", "en"),
         "definition": {code: lang("definition", code) for code in ("sv", "en")},
         "settings": [t.value for t in props.get("setting", [])],
-        "life_stages": _life_course([t.value for t in props.get("lifeStage", [])]),
+        "life_stages": life_course_order([t.value for t in props.get("lifeStage", [])]),
         "levels": [t.value for t in props.get("levelOfAction", [])],
         "directions": [t.value for t in props.get("direction", [])],
         "areas": [t.value for t in props.get("servesArea", [])],
@@ -591,12 +592,6 @@ def intervention(state: ServiceState, iv_id: str) -> dict[str, Any] | None:
         "names": labels(state, iris),
         "sources": sources_info(state, [e["source"] for e in entries if isinstance(e["source"], str)]),
     }
-
-
-def _life_course(stages: list[str]) -> list[str]:
-    from api.analysis import life_course_order
-
-    return life_course_order(stages)
 
 
 def gaps(state: ServiceState, min_certainty: str = "low") -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from api.analysis import indicator_coverage
+from api.analysis import LIFE_COURSE, indicator_coverage, life_course_order
 from api.catalogue.internal import internal
 from api.i18n import LANGUAGES
 from api.vocab import BASE_IRI, ID, VOCAB
@@ -58,8 +58,6 @@ def strategy(state: ServiceState) -> dict[str, Any]:
                 "reference": _v(c, "reference"),
             }
         )
-    from api.analysis import LIFE_COURSE
-
     for scheme in schemes.values():  # life stages in life-course order, everything else by name
         scheme["concepts"].sort(key=lambda c: (LIFE_COURSE.index(c["iri"]) if c["iri"] in LIFE_COURSE else len(LIFE_COURSE), c["label"]["sv"] or ""))
     sections: dict[str, dict[str, Any]] = {}
@@ -163,7 +161,7 @@ def resource(state: ServiceState, iri: str) -> dict[str, Any] | None:
     return {"names": labels(state, [iri]).get(iri, {}), "properties": properties, "concepts": concepts, "citation_text": cite}
 
 
-DCT, PRISM, PROV = "http://purl.org/dc/terms/", "http://prismstandard.org/namespaces/basic/2.0/", "http://www.w3.org/ns/prov#"
+DCT, PRISM = "http://purl.org/dc/terms/", "http://prismstandard.org/namespaces/basic/2.0/"
 
 
 def _values(rows: list[dict], prop: str) -> list[Any]:
@@ -185,7 +183,7 @@ def source_page(state: ServiceState, iri: str) -> dict[str, Any] | None:
     rows = state.store.select(internal("properties", {"resource": iri}))
     if not rows:
         return None
-    doi = _first(rows, PRISM + "doi")
+    doi, status = _first(rows, PRISM + "doi"), _first(rows, VOCAB + "curationStatus")
     url = _first(rows, VOCAB + "url") or _first(rows, "http://schema.org/url")
     record = {
         "iri": iri,
@@ -200,7 +198,7 @@ def source_page(state: ServiceState, iri: str) -> dict[str, Any] | None:
         "doi_url": "https://doi.org/" + doi if doi else None,
         "url": url if url and (not doi or url.lower() != "https://doi.org/" + doi.lower()) else None,
         "verification": {lang: _first(rows, VOCAB + "verificationNote", lang) for lang in LANGUAGES},
-        "status": _first(rows, VOCAB + "curationStatus"),
+        "status": status,
     }
     resting: dict[str, list[str]] = {}
     for r in state.store.select(internal("resting-on-source", {"source": iri})):
@@ -208,7 +206,6 @@ def source_page(state: ServiceState, iri: str) -> dict[str, Any] | None:
         if r["x"].value not in resting.setdefault(kind, []):
             resting[kind].append(r["x"].value)
     kind_iris = {k: VOCAB + k for k in resting}
-    status = _first(rows, VOCAB + "curationStatus")
     names = labels(state, [iri, *([status] if status else []), *(x for xs in resting.values() for x in xs), *kind_iris.values()])
     return {**record, "resting": resting, "names": names, "kind_iris": kind_iris}
 
@@ -235,8 +232,6 @@ def evidence_page(state: ServiceState, iri: str) -> dict[str, Any] | None:
     rows = state.store.select(internal("properties", {"resource": iri}))
     if not rows:
         return None
-    from api.analysis import life_course_order
-
     refs = {f: [o.value for o in _values(rows, VOCAB + f)] for f in ENTRY_FIELDS}
     refs["lifeStage"] = life_course_order(refs["lifeStage"])
     texts = {f: {lang: _first(rows, VOCAB + f, lang) for lang in LANGUAGES} for f in ("statement", "outcomeMeasure", "population", "certaintyRationale")}
