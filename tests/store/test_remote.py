@@ -24,6 +24,7 @@ PARAMS = {
     "committee-no-clear-benefit": [{"org": ID + "organisation/huddinge"}, {"org": ID + "organisation/huddinge", "min_status": "draft"}],
     "measures-by-setting-and-life-stage": [{"setting": ID + "setting/education"}, {"setting": ID + "setting/work", "life_stage": "adults"}],
     "intervention-evidence": [{"intervention": ID + "intervention/housing-first"}],
+    "intervention-organisations": [{"intervention": ID + "intervention/housing-first"}, {"intervention": ID + "intervention/platform-screen-doors"}],
     "entries-older-than": [{"years": "10"}],
     "organisation-responsibilities": [{"org": ID + "organisation/huddinge"}],
     "evidence-gaps": [{}, {"min_certainty": "moderate"}],
