@@ -468,6 +468,19 @@ def pick(value: Mapping[str, Any] | str | None, lang: str) -> Any:
     return ""
 
 
+def pick_tagged(value: Mapping[str, Any] | str | None, lang: str) -> tuple[Any, str]:
+    """Like :func:`pick`, with the language the value came in: ``""`` where it is the page's own or untagged.
+
+    >>> pick_tagged({"en": "checked against the DOI"}, "sv"), pick_tagged({"sv": "Barn", "en": "Children"}, "sv")
+    (('checked against the DOI', 'en'), ('Barn', ''))
+    """
+    if isinstance(value, Mapping):
+        for code in (lang, "en", "sv", ""):
+            if value.get(code) is not None:
+                return value[code], ("" if code in (lang, "") else code)
+    return pick(value, lang), ""
+
+
 def number(value: float, lang: str, *, decimals: int = 2) -> str:
     """A number as the language writes it: decimal comma and a no-break space between thousands in Swedish,
     decimal point and thousands commas in English; at most ``decimals`` decimals, no trailing zeros.

@@ -322,3 +322,13 @@ def test_an_intervention_page_lists_every_finding_whatever_its_effect(client: Te
     assert rows
     for r in rows:
         assert r["e"].value.replace(ID, "/id/") in page
+
+
+def test_a_text_only_in_english_is_marked_as_english_on_a_swedish_page(client: TestClient) -> None:
+    """The verification notes are written in English only: on the Swedish page the note sits in ``lang="en"`` (WCAG 3.1.2),
+    on the English page it needs no mark."""
+    swedish = client.get("/id/source/kuyken-2022?lang=sv").text
+    english = client.get("/id/source/kuyken-2022?lang=en").text
+    assert re.search(r'<span lang="en">Checked 2026-11-23 against the PubMed abstract', swedish)
+    assert "Checked 2026-11-23 against the PubMed abstract" in english
+    assert '<span lang="en">Checked' not in english
