@@ -213,6 +213,56 @@ def cmd_remits(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """The review workflow from the command line, through the service's JSON API (the same rules as its pages)."""
+    import httpx
+
+    url = (args.url or args.settings.service_url).rstrip("/")
+    headers = {"Authorization": f"Bearer {args.settings.token}"} if args.settings.token else {}
+    try:
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as client:
+            if args.step == "list":
+                waiting = client.get("/api/v1/review-queue")
+                waiting.raise_for_status()
+                for entry in waiting.json():
+                    if args.status in (None, entry["status"]):
+                        label = entry["label"].get("sv") or entry["label"].get("en") or ""
+                        print(f"{entry['status']:9} v{entry['version']:<3} {entry['slug']}  {label}")
+                return 0
+            if not args.settings.token:
+                print("mhkg: set MHKG_TOKEN to your reviewer token (it is never read from the command line)", file=sys.stderr)
+                return 2
+            state = client.get(f"/api/v1/evidence/{args.slug}/review")
+            if state.status_code != 200:
+                print(f"mhkg: {state.json().get('detail', state.text)}", file=sys.stderr)
+                return 2
+            note = args.reason if args.step == "retract" else args.note
+            done = client.post(f"/api/v1/evidence/{args.slug}/{args.step}", json={"note": note} if note else None, headers={"If-Match": state.headers["etag"]})
+    except httpx.HTTPError as exc:
+        print(f"mhkg: the service at {url} cannot be reached: {exc}", file=sys.stderr)
+        return 4
+    if done.status_code != 200:
+        body = done.json()
+        print(f"mhkg: {done.status_code}: {body.get('detail') or 'the entry does not conform: ' + json.dumps(body.get('results', []))[:2000]}", file=sys.stderr)
+        return 1
+    print(f"{args.slug}: {done.json()['status']}")
+    return 0
+
+
+def cmd_curators(args: argparse.Namespace) -> int:
+    """A new token for a person, and the table to add to the people's file (which keeps only its hash)."""
+    from api.curation.people import NAME, new_token, person_table
+
+    if not NAME.match(args.name):
+        print("mhkg: a name is lowercase letters, digits and hyphens", file=sys.stderr)
+        return 2
+    token = new_token()
+    print(f"# Give {args.name} this token, once, and keep it nowhere else: {token}")
+    print("# Add this table to the file MHKG_CURATORS_FILE names (outside the repository):")
+    print(person_table(args.name, token, label=args.label or args.name, roles=args.role or ["curator"]))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mhkg", description="Mental Health Knowledge Graph: build, check and query.")
     p.add_argument("--version", action="version", version=f"mhkg {__version__}")
@@ -279,6 +329,26 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=["text", "json", "turtle"], default="text")
     v.add_argument("--strict", action="store_true", help="treat warnings as failures")
     v.set_defaults(func=cmd_validate)
+    rv = sub.add_parser("review", help="the review workflow: list the queue, approve, publish or retract an entry (MHKG_TOKEN: your token)")
+    rv.add_argument("--url", help="the service (default: MHKG_SERVICE_URL, else http://127.0.0.1:8000)")
+    steps = rv.add_subparsers(dest="step", required=True)
+    ls = steps.add_parser("list", help="the entries waiting for review or publication")
+    ls.add_argument("--status", choices=["draft", "reviewed"])
+    for step, text in (("approve", "approve a draft"), ("publish", "publish a reviewed entry"), ("retract", "retract an entry, with a reason")):
+        sp = steps.add_parser(step, help=text)
+        sp.add_argument("slug", help="the entry's name, e.g. housing-first--housing-stability--baxter-2019")
+        if step == "retract":
+            sp.add_argument("--reason", required=True, help="why the entry is retracted")
+        else:
+            sp.add_argument("--note", help="a note kept with the step")
+    rv.set_defaults(func=cmd_review)
+    cu = sub.add_parser("curators", help="people: make a token for a curator or reviewer")
+    cusub = cu.add_subparsers(dest="what", required=True)
+    tk = cusub.add_parser("token", help="a new token and the table for the people's file (only its hash is kept)")
+    tk.add_argument("name")
+    tk.add_argument("--label", help="the person's name as shown")
+    tk.add_argument("--role", action="append", choices=["curator", "reviewer"], help="curator (default) and/or reviewer")
+    cu.set_defaults(func=cmd_curators)
     c = sub.add_parser("qc", help="run the quality-control queries (queries/qc/*-violation.rq)")
     c.set_defaults(func=cmd_qc)
     return p

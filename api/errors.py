@@ -187,6 +187,34 @@ class TokenMissingError(AccessError):
     """A write needs a bearer token and none was given."""
 
 
+class RoleError(AccessError):
+    """The person is known but does not hold the role the action needs (curator or reviewer)."""
+
+
+class FourEyesError(AccessError):
+    """A reviewer tried to review or publish an entry they submitted or revised themselves."""
+
+
+class TransitionError(ConflictError):
+    """The action is not possible from the entry's current status (e.g. publishing a draft)."""
+
+
+class PreconditionFailedError(BilingualError, MhkgError):
+    """The entry changed since the client read it: its ``If-Match`` names another version (ETag)."""
+
+
+class PreconditionRequiredError(BilingualError, MhkgError):
+    """A change of an existing entry needs ``If-Match`` with the entry's ETag, and none was given."""
+
+
+class ReasonRequiredError(SubmissionRefused):
+    """A retraction needs a reason."""
+
+
+class PeopleConfigError(BilingualError, MhkgError):
+    """The people's file (curators and reviewers) cannot be read, or a person in it is not of the expected form."""
+
+
 class QueryError(MhkgError):
     """A SPARQL query is malformed or cannot be evaluated.
 

@@ -16,7 +16,7 @@ TEMPORARY = ".*.tmp"
 """The glob of :func:`write_atomically`'s temporary files."""
 
 
-def write_atomically(path: Path, data: bytes, *, overwrite: bool = False) -> None:
+def write_atomically(path: Path, data: bytes, *, overwrite: bool = False, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` completely or not at all.
 
     Args:
@@ -24,6 +24,7 @@ def write_atomically(path: Path, data: bytes, *, overwrite: bool = False) -> Non
         data: the whole content.
         overwrite: replace an existing file (the build's releases). Without it the file is linked
             into place, which fails if it exists, so an existing file is never overwritten.
+        mode: the file's permission bits (default: those of a new private temporary file, 0600).
 
     Raises:
         FileExistsError: ``path`` exists and ``overwrite`` is false (nothing is changed).
@@ -42,6 +43,8 @@ def write_atomically(path: Path, data: bytes, *, overwrite: bool = False) -> Non
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -53,6 +56,32 @@ def write_atomically(path: Path, data: bytes, *, overwrite: bool = False) -> Non
     finally:
         Path(tmp).unlink(missing_ok=True)  # after os.replace there is nothing left to remove
     fsync_folder(path.parent)
+
+
+def repository_mode(folder: Path) -> int:
+    """The permission bits a new file in a folder of the repository gets: those of the files already there
+    (the first in name order), else what the process's umask gives a new file (usually 0644).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()); _ = (folder / "a.ttl").write_text("x"); (folder / "a.ttl").chmod(0o640)
+    >>> oct(repository_mode(folder))
+    '0o640'
+    """
+    for sibling in sorted(folder.glob("*.ttl")) if folder.is_dir() else []:
+        if sibling.is_file() and not sibling.name.startswith("."):
+            return sibling.stat().st_mode & 0o777
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, which other threads would feel)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
 
 
 def remove_durably(path: Path) -> None:

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     store_endpoint: str | None = Field(default=None, description="the remote store's Graph Store Protocol endpoint (default: derived)")
     endpoint_flavour: str | None = Field(default=None, description="'fuseki' where the remote store's URLs follow Fuseki's layout")
     write_token: str | None = Field(default=None, description="the bearer token for submissions and updates; none disables writes")
+    curators_file: Path | None = Field(
+        default=None, description="a TOML file, outside the repository, naming the curators and reviewers with their roles and hashed tokens"
+    )
+    curators: str | None = Field(default=None, description="the same people as JSON ({name: {label, roles, token_sha256}}), e.g. from a secret store")
+    token: str | None = Field(default=None, description="your own curator's or reviewer's token, for mhkg review (never given on the command line)")
+    service_url: str = Field(default="http://127.0.0.1:8000", description="the service mhkg review talks to")
     query_timeout: float = Field(default=10.0, gt=0, description="seconds a public query may run")
     query_workers: int = Field(default=2, ge=1, description="worker processes for public queries")
     max_rows: int = Field(default=10_000, ge=1, description="rows a public query may return")
@@ -47,7 +53,7 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.resolve()
 
-    @field_validator("write_token", "endpoint", mode="before")
+    @field_validator("write_token", "endpoint", "curators", "curators_file", "token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -132,6 +132,15 @@ class DiskState:
     unreadable: list[str] = field(default_factory=list)
 
 
+WORKFLOW_SET = {
+    "https://w3id.org/mhkg/ontology#curator",
+    "https://w3id.org/mhkg/ontology#versionNumber",
+    "http://purl.org/dc/terms/modified",
+}
+"""What the workflow sets in a submitted entry (see api.curation.workflow.first_version)."""
+PROV_USED = "http://www.w3.org/ns/prov#used"
+
+
 def inspect(root: Path, slugs: list[str]) -> DiskState:
     """The submitted entries' files: each must parse completely; no temporary file may remain."""
     folder = root / ENTRIES
@@ -145,7 +154,10 @@ def inspect(root: Path, slugs: list[str]) -> DiskState:
             state.unreadable.append(slug)
             continue
         expected = set(ox.parse(entry(slug, int(slug.rsplit("-", 1)[1])).encode(), format=ox.RdfFormat.TURTLE))
-        if set(triples) != expected:  # complete, and exactly what was submitted
+        # complete: what was submitted, except what the workflow sets (curator, version, modified), and its submit step
+        kept = {t for t in expected if t.predicate.value not in WORKFLOW_SET}
+        stepped = any(t.predicate.value == PROV_USED and t.object.value.endswith("/" + slug) for t in triples)
+        if not kept <= set(triples) or not stepped:
             state.unreadable.append(slug)
     return state
 

@@ -9,19 +9,30 @@ from api.curation.entries import (
     Submission,
     Validator,
     entry_iri,
+    entry_state,
     media_of,
     parse_entry,
     remove_temporaries,
+    review_queue,
     serialised,
     submit,
     submit_entry,
+    transition_entry,
     typed_resources,
     validate_triples,
     writable,
 )
+from api.curation.people import CURATOR, REVIEWER, People, Person
 from api.curation.token import check_token
 
 __all__ = [
+    "CURATOR",
+    "REVIEWER",
+    "People",
+    "Person",
+    "entry_state",
+    "review_queue",
+    "transition_entry",
     "ENTRIES",
     "FORMATS",
     "RepositoryContext",

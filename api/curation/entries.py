@@ -15,16 +15,19 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pyoxigraph as ox
 
+from api.curation import workflow
+from api.curation.people import Person
 from api.errors import (
     EntryEncodingError,
     EntryExistsError,
     EntryFormatError,
-    EntryNotConformingError,
     EntryRefusedError,
+    InvalidParameterError,
+    NotFoundError,
     SubmissionsUnavailableError,
 )
 from api.files import remove_durably, write_atomically
@@ -32,7 +35,7 @@ from api.files import remove_temporaries as remove_temporary_files
 from api.knowledge.build import materialise
 from api.knowledge.loader import knowledge_files, parse_file, parse_text
 from api.store import EmbeddedStore, RemoteStore
-from api.vocab import ID, PREFIXES, VOCAB
+from api.vocab import ID, VOCAB
 
 if TYPE_CHECKING:
     from api.validation import ValidationReport
@@ -46,7 +49,6 @@ ENTRIES = Path("evidence") / "entries"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(--[a-z0-9]+(-[a-z0-9]+)*)*$")
 T = TypeVar("T")
-HEADER = b"# Submitted through the API; validated against shapes/ before it was written.\n"
 
 
 class Validator(Protocol):
@@ -56,7 +58,7 @@ class Validator(Protocol):
 
 
 class RepositoryContext:
-    """The repository's asserted triples, parsed once, for validating new entries in context.
+    """The repository's asserted triples, parsed once and kept per file, for validating entries in context.
 
     Args:
         root: the project folder (its ``ontology/`` and ``evidence/`` are read).
@@ -65,21 +67,28 @@ class RepositoryContext:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
-        triples: list[ox.Triple] = []
-        for path in knowledge_files(root):
-            triples += parse_file(path)
-        self.triples: list[ox.Triple] = triples
+        self._files: dict[Path, list[ox.Triple]] = {path.resolve(): parse_file(path) for path in knowledge_files(root)}
 
-    def store_with(self, extra: list[ox.Triple]) -> EmbeddedStore:
-        """A new store holding the repository and ``extra``."""
+    @property
+    def triples(self) -> list[ox.Triple]:
+        """Every asserted triple of the repository."""
+        return [t for triples in self._files.values() for t in triples]
+
+    def store_with(self, extra: list[ox.Triple], *, instead_of: Path | None = None) -> EmbeddedStore:
+        """A new store holding the repository and ``extra``; without the file ``instead_of`` (the one ``extra`` replaces)."""
+        skip = instead_of.resolve() if instead_of else None
         store = EmbeddedStore()
-        store.add_triples(self.triples + extra)
+        store.add_triples([t for path, triples in self._files.items() if path != skip for t in triples] + extra)
         return store
 
-    def add(self, triples: list[ox.Triple]) -> None:
-        """Count an accepted entry as part of the repository (a new list: readers keep a whole one)."""
+    def put(self, path: Path, triples: list[ox.Triple]) -> None:
+        """Count a written file as part of the repository (a new dict: readers keep a whole one)."""
         with self._lock:
-            self.triples = self.triples + triples
+            self._files = {**self._files, path.resolve(): list(triples)}
+
+    def add(self, triples: list[ox.Triple], path: Path | None = None) -> None:
+        """Count an accepted entry as part of the repository."""
+        self.put(path or Path(f"/nonexistent/{len(self._files)}.ttl"), triples)
 
 
 @dataclass(frozen=True)
@@ -89,9 +98,11 @@ class Submission:
     iri: str
     file: str
     report: dict[str, Any]
+    etag: str = ""
+    status: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"iri": self.iri, "file": self.file, "report": self.report}
+        return {"iri": self.iri, "file": self.file, "status": self.status, "etag": self.etag, "report": self.report}
 
 
 def media_of(content_type: str | None) -> str:
@@ -132,8 +143,13 @@ def typed_resources(triples: Iterable[ox.Triple]) -> set[str]:
     return {t.subject.value for t in triples if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode)}
 
 
-def validate_triples(triples: list[ox.Triple], *, validator: Validator, context: RepositoryContext) -> ValidationReport:
+def validate_triples(
+    triples: list[ox.Triple], *, validator: Validator, context: RepositoryContext, instead_of: Path | None = None
+) -> ValidationReport:
     """Validate new triples against the shapes, in the context of the whole repository (stores nothing).
+
+    Args:
+        instead_of: the file the triples replace (left out of the context).
 
     Raises:
         EntryRefusedError: the triples declare no typed resource.
@@ -141,7 +157,7 @@ def validate_triples(triples: list[ox.Triple], *, validator: Validator, context:
     focus = typed_resources(triples)
     if not focus:
         raise EntryRefusedError("no_typed_resource")
-    return validator.validate(context.store_with(triples), focus_nodes=focus)
+    return validator.validate(context.store_with(triples, instead_of=instead_of), focus_nodes=focus)
 
 
 def writable(store: EmbeddedStore | RemoteStore) -> EmbeddedStore:
@@ -180,41 +196,177 @@ def _exists(iri: str) -> EntryExistsError:
     return EntryExistsError("entry_exists", iri=iri)
 
 
-def submit_entry(triples: list[ox.Triple], *, store: EmbeddedStore | RemoteStore, root: Path, validator: Validator, context: RepositoryContext) -> Submission:
-    """Check, validate, write and load one entry: a new file under ``evidence/entries/`` and the store's triples.
+def _entry_path(root: Path, slug: str) -> Path:
+    return root / ENTRIES / f"{slug}.ttl"
 
-    The caller runs one submission at a time (see :func:`submit`). The file is written atomically and
-    never overwrites another; if the store update fails, the file is removed again.
+
+def _commit(
+    path: Path,
+    record: workflow.EntryFile,
+    *,
+    new: bool,
+    old: list[ox.Triple],
+    old_bytes: bytes | None,
+    store: EmbeddedStore,
+    validator: Validator,
+    context: RepositoryContext,
+) -> tuple[bytes, dict[str, Any]]:
+    """Validate the entry's new file in context, write it atomically, then swap its triples in the store.
+
+    If the store update fails the old file is put back (a new file is removed), so the file and the store agree.
+    """
+    triples = record.triples()
+    report = validate_triples(triples, validator=validator, context=context, instead_of=None if new else path)
+    workflow.conforms(report)
+    try:
+        data = workflow.write(path, record, new=new)
+    except FileExistsError:
+        raise _exists(record.iri) from None
+    try:
+        workflow.replace_in_store(store, old, triples)
+        materialise(store)
+    except BaseException:  # roll back the file whatever stopped the store update, then re-raise
+        if new or old_bytes is None:
+            remove_durably(path)
+        else:
+            write_atomically(path, old_bytes, overwrite=True, mode=path.stat().st_mode & 0o777)
+        raise
+    context.put(path, triples)
+    return data, report.to_dict()
+
+
+def submit_entry(
+    triples: list[ox.Triple],
+    *,
+    person: Person,
+    store: EmbeddedStore | RemoteStore,
+    root: Path,
+    validator: Validator,
+    context: RepositoryContext,
+) -> Submission:
+    """Check, validate, write and load one new entry: a draft in a new file under ``evidence/entries/``.
+
+    The caller runs one write at a time (see :func:`submit`). The entry becomes a draft by ``person`` (version 1,
+    with its submit step recorded); the file is written atomically and never overwrites another; if the store
+    update fails, the file is removed again.
 
     Raises:
         SubmissionsUnavailableError: the store is remote.
-        EntryRefusedError: the triples are not one entry of the expected form.
+        RoleError: the person is not a curator.
+        EntryRefusedError: the triples are not one entry of the expected form, or set a status other than draft.
         EntryExistsError: the entry exists, as a file or in the store.
         EntryNotConformingError: the entry does not conform to the shapes (the report is attached).
     """
     target = writable(store)
+    workflow.authorise(workflow.ACTIONS["submit"], person, None)
     iri, slug = entry_iri(triples)
-    relative = ENTRIES / f"{slug}.ttl"
-    path = root / relative
+    path = _entry_path(root, slug)
     subject = ox.NamedNode(iri)
     if path.exists() or next(iter(target.native.quads_for_pattern(subject, None, None, ox.DefaultGraph())), None) is not None:
         raise _exists(iri)
-    report = validate_triples(triples, validator=validator, context=context)
-    if not report.conforms:
-        raise EntryNotConformingError("entry_not_conforming", report=report.to_dict())
-    body = cast(bytes, ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))  # bytes when no output is given
-    try:
-        write_atomically(path, HEADER + body)
-    except FileExistsError:
-        raise _exists(iri) from None
-    try:
-        target.add_triples(triples)
-        materialise(target)
-    except BaseException:  # roll back the file whatever stopped the store update, then re-raise
-        remove_durably(path)
-        raise
-    context.add(triples)
-    return Submission(iri=iri, file=relative.as_posix(), report=report.to_dict())
+    record = workflow.first_version(iri, triples, person)
+    data, report = _commit(path, record, new=True, old=[], old_bytes=None, store=target, validator=validator, context=context)
+    return Submission(iri=iri, file=(ENTRIES / path.name).as_posix(), report=report, etag=workflow.etag_of(data), status="draft")
+
+
+def _slug_iri(slug: str) -> str:
+    if not SLUG.match(slug):
+        raise NotFoundError("evidence", slug)
+    return ID + "evidence/" + slug
+
+
+def transition_entry(
+    slug: str,
+    action: str,
+    *,
+    person: Person,
+    note: str | None,
+    if_match: str | None,
+    store: EmbeddedStore | RemoteStore,
+    root: Path,
+    validator: Validator,
+    context: RepositoryContext,
+    triples: list[ox.Triple] | None = None,
+) -> Submission:
+    """One step of the workflow on an existing entry: approve, publish, retract, or revise (with ``triples``, the new version).
+
+    Raises:
+        NotFoundError: no such entry file.
+        PreconditionRequiredError, PreconditionFailedError: no ``If-Match``, or one naming another version.
+        RoleError, TransitionError, FourEyesError, ReasonRequiredError: the step is not allowed (see :mod:`api.curation.workflow`).
+        EntryRefusedError: a revision that is not one entry with this IRI.
+        EntryNotConformingError: the entry with its new status or content does not conform.
+    """
+    target = writable(store)
+    step = workflow.ACTIONS.get(action)
+    if step is None or step.name == "submit":
+        raise InvalidParameterError("one_of", name="action", choices=", ".join(["revise", *workflow.REVIEW_ACTIONS]))
+    iri = _slug_iri(slug)
+    path = _entry_path(root, slug)
+    record, data = workflow.read(path, iri)
+    workflow.check_if_match(if_match, workflow.etag_of(data), iri=iri, slug=slug)
+    if step.name == "revise":
+        if triples is None:
+            raise EntryRefusedError("revision_same_iri", iri=iri)
+        if entry_iri(triples)[0] != iri:
+            raise EntryRefusedError("revision_same_iri", iri=iri)
+        changed = workflow.revised(record, triples, person, note)
+    else:
+        changed = workflow.next_status(record, step, person, note)
+    written, report = _commit(path, changed, new=False, old=record.triples(), old_bytes=data, store=target, validator=validator, context=context)
+    return Submission(iri=iri, file=(ENTRIES / path.name).as_posix(), report=report, etag=workflow.etag_of(written), status=changed.status)
+
+
+def entry_state(slug: str, *, root: Path) -> dict[str, Any]:
+    """An entry's workflow state: status, version, ETag, who wrote the current version, and its steps.
+
+    Raises:
+        NotFoundError: no such entry file.
+    """
+    iri = _slug_iri(slug)
+    record, data = workflow.read(_entry_path(root, slug), iri)
+    return {
+        "iri": iri,
+        "slug": slug,
+        "status": record.status,
+        "version": record.version,
+        "etag": workflow.etag_of(data),
+        "authors": sorted(record.authors()),
+        "history": record.activities(),
+        "previous_text": record.previous_text(),
+        "text": workflow.canonical_turtle(record.entry),
+    }
+
+
+def review_queue(root: Path) -> list[dict[str, Any]]:
+    """The entries waiting for a reviewer (drafts and reviewed ones not yet published), oldest change first."""
+    out = []
+    for path in sorted((root / ENTRIES).glob("*.ttl")):
+        if path.name.startswith("."):
+            continue
+        iri = ID + "evidence/" + path.stem
+        try:
+            record, data = workflow.read(path, iri)
+        except Exception:  # noqa: BLE001, S112 - a file that does not parse is the validator's business, not the queue's
+            continue
+        if record.status in ("draft", "reviewed"):
+            label = {t.object.language or "": t.object.value for t in record.entry if t.predicate == workflow.RDFS_LABEL and isinstance(t.object, ox.Literal)}
+            steps = record.activities()
+            out.append(
+                {
+                    "iri": iri,
+                    "slug": path.stem,
+                    "label": label,
+                    "status": record.status,
+                    "version": record.version,
+                    "etag": workflow.etag_of(data),
+                    "authors": sorted(record.authors()),
+                    "changed": steps[-1].get("time", "") if steps else "",
+                    "history": steps,
+                    "diff": workflow.diff(record),
+                }
+            )
+    return sorted(out, key=lambda e: (e["changed"], e["slug"]))
 
 
 async def serialised(lock: asyncio.Lock, work: Callable[[], T]) -> T:
@@ -244,6 +396,7 @@ async def serialised(lock: asyncio.Lock, work: Callable[[], T]) -> T:
 async def submit(
     triples: list[ox.Triple],
     *,
+    person: Person,
     lock: asyncio.Lock,
     store: EmbeddedStore | RemoteStore,
     root: Path,
@@ -255,7 +408,7 @@ async def submit(
     Raises:
         The errors of :func:`submit_entry`.
     """
-    return await serialised(lock, functools.partial(submit_entry, triples, store=store, root=root, validator=validator, context=context))
+    return await serialised(lock, functools.partial(submit_entry, triples, person=person, store=store, root=root, validator=validator, context=context))
 
 
 def remove_temporaries(root: Path) -> list[Path]:

@@ -363,6 +363,51 @@ TEXTS: dict[str, tuple[str, str]] = {
     "path_responsibility": ("Ansvar", "Responsibility"),
     "path_capacity": ("Roll", "Capacity"),
     "path_life_stage": ("Livsskede", "Life stage"),
+    # the review queue and an entry's review page (issue 15)
+    "review_queue": ("Granskningskö", "Review queue"),
+    "review_queue_intro": (
+        "Ett inskickat fynd räknas inte som evidens förrän någon annan än den som skickade in det har granskat det. "
+        "Publicerade och granskade fynd visas på de offentliga sidorna; utkast och tillbakadragna fynd gör det inte.",
+        "A submitted finding does not count as evidence until someone other than its submitter has reviewed it. "
+        "Published and reviewed findings appear on the public pages; drafts and retracted findings do not.",
+    ),
+    "waiting_for_review": ("Väntar på granskning", "Waiting for review"),
+    "waiting_for_publication": ("Granskade, väntar på publicering", "Reviewed, waiting for publication"),
+    "nothing_waiting": ("Inget väntar här just nu.", "Nothing is waiting here."),
+    "show_list": ("Visa listan", "Show the list"),
+    "version": ("version", "version"),
+    "revised_entry": ("ny version", "revised"),
+    "review_title": ("Granska", "Review"),
+    "written_by": ("Skickad eller ändrad av", "Submitted or revised by"),
+    "history": ("Historik", "History"),
+    "when": ("När", "When"),
+    "step": ("Steg", "Step"),
+    "who": ("Vem", "Who"),
+    "note_heading": ("Kommentar", "Note"),
+    "from_status": ("från", "from"),
+    "changes": ("Ändringar mot förra versionen", "Changes against the previous version"),
+    "first_version": ("Det här är postens första version.", "This is the entry's first version."),
+    "show_entry": ("Visa posten", "Show the entry"),
+    "review_step": ("Ditt beslut", "Your decision"),
+    "review_step_intro": (
+        "Du behöver en granskares nyckel. Du kan inte godkänna eller publicera en version som du själv har skickat in eller ändrat. "
+        "Ange skälet om du drar tillbaka posten.",
+        "You need a reviewer's token. You cannot approve or publish a version you submitted or revised yourself. "
+        "Give the reason if you retract the entry.",
+    ),
+    "your_token": ("Din granskarnyckel", "Your reviewer token"),
+    "note_label": ("Kommentar (krävs när posten dras tillbaka)", "Note (required for a retraction)"),
+    "do_approve": ("Godkänn", "Approve"),
+    "do_publish": ("Publicera", "Publish"),
+    "do_retract": ("Dra tillbaka", "Retract"),
+    "status_draft": ("Utkast", "Draft"),
+    "status_reviewed": ("Granskad", "Reviewed"),
+    "status_published": ("Publicerad", "Published"),
+    "status_retracted": ("Tillbakadragen", "Retracted"),
+    "step_done_approve": ("Posten är godkänd och har nu status granskad.", "The entry is approved and now reviewed."),
+    "step_done_publish": ("Posten är publicerad.", "The entry is published."),
+    "step_done_retract": ("Posten är tillbakadragen.", "The entry is retracted."),
+    "step_done_revise": ("Den nya versionen väntar på granskning.", "The new version is waiting for review."),
     "path_entry": ("Fynd", "Finding"),
     "path_intervention": ("Insats", "Intervention"),
     "path_source": ("Källa", "Source"),
@@ -634,6 +679,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "token_required": ("En skrivnyckel (bearer token) krävs.", "A bearer token is required."),
     "token_invalid": ("Skrivnyckeln gäller inte för att skicka in eller ändra data.", "The token is not valid for submissions."),
+    # the reviewed curation workflow (issue 15): people, roles, transitions, revisions
+    "nobody_configured": (
+        "Ingen kurator eller granskare är inställd här (MHKG_CURATORS_FILE eller MHKG_CURATORS), så inget kan skickas in eller granskas.",
+        "No curator or reviewer is configured here (MHKG_CURATORS_FILE or MHKG_CURATORS), so nothing can be submitted or reviewed.",
+    ),
+    "role_missing": (
+        "{name} har inte rollen {role} och får därför inte göra detta.",
+        "{name} does not hold the role {role} and may not do this.",
+    ),
+    "four_eyes": (
+        "Du har själv skickat in eller ändrat posten {iri}. Någon annan granskare måste godkänna och publicera den.",
+        "You submitted or revised the entry {iri} yourself. Another reviewer must approve and publish it.",
+    ),
+    "transition_refused": (
+        "Posten {iri} har status {status}; {action} går bara från {allowed}.",
+        "The entry {iri} is {status}; {action} is possible only from {allowed}.",
+    ),
+    "etag_mismatch": (
+        "Posten {iri} har ändrats sedan du läste den (If-Match {given}, nu {current}). Läs posten igen och försök på nytt.",
+        "The entry {iri} has changed since you read it (If-Match {given}, now {current}). Read it again and retry.",
+    ),
+    "etag_required": (
+        "Ange postens version med If-Match (dess ETag, från GET /api/v1/evidence/{slug}), så att ingen ändring går förlorad.",
+        "Give the entry's version with If-Match (its ETag, from GET /api/v1/evidence/{slug}) so that no change is lost.",
+    ),
+    "reason_required": ("Ange skälet till att posten dras tillbaka.", "Give the reason for retracting the entry."),
+    "status_by_review": (
+        "En inskickad post är ett utkast (status:draft). Status ändras sedan genom granskning, inte i posten.",
+        "A submitted entry is a draft (status:draft); its status then changes by review, not in the entry.",
+    ),
+    "revision_same_iri": (
+        "En ny version ska beskriva samma post, {iri}.",
+        "A new version must describe the same entry, {iri}.",
+    ),
+    "people_file": (
+        "Filen med kuratorer och granskare ({origin}) kan inte läsas: {reason}",
+        "The file of curators and reviewers ({origin}) cannot be read: {reason}",
+    ),
+    "people_name": (
+        "I {origin}: {name} är inget giltigt namn (gemener, siffror och bindestreck).",
+        "In {origin}: {name} is not a valid name (lowercase letters, digits and hyphens).",
+    ),
+    "people_roles": (
+        "I {origin}: {name} ska ha minst en roll av {roles}.",
+        "In {origin}: {name} needs at least one role of {roles}.",
+    ),
+    "people_hash": (
+        "I {origin}: token_sha256 för {name} ska vara 64 hexadecimala tecken (skapa med mhkg curators token).",
+        "In {origin}: the token_sha256 of {name} must be 64 hex digits (make one with mhkg curators token).",
+    ),
     "internal_error": (
         "Ett oväntat fel uppstod i tjänsten. Försök igen senare.",
         "An unexpected error occurred in the service; try again later.",

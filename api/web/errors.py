@@ -36,7 +36,10 @@ from api.errors import (
     NotAcceptableError,
     NotFoundError,
     ParameterError,
+    PeopleConfigError,
     PolicyError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
     QueryBusyError,
     QueryError,
     QueryFailedError,
@@ -68,6 +71,9 @@ STATUS: dict[type[MhkgError], int] = {
     EntryFormatError: 415,
     AccessError: 403,  # a wrong token, or writes are off
     TokenMissingError: 401,
+    PreconditionFailedError: 412,
+    PreconditionRequiredError: 428,
+    PeopleConfigError: 500,
     QueryError: 500,  # a plain QueryError is one of the service's own queries failing; a visitor's query fails as a kind below
     PolicyError: 400,
     ExecutorError: 503,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from api.catalogue import QueryRunner
+from api.curation.people import People, with_write_token
 from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore
 
@@ -109,6 +110,8 @@ class ServiceState:
     _validator: ShaclValidator | None = field(default=None, init=False, repr=False)
     _executor: QueryExecutor | None = field(default=None, init=False, repr=False)
     _repository: RepositoryContext | None = field(default=None, init=False, repr=False)
+    people: People = field(init=False)
+    """The curators and reviewers (settings' file or JSON), and the write token's holders as the curator maintainers."""
     _making: dict[str, threading.Lock] = field(default_factory=lambda: {part: threading.Lock() for part in PARTS}, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +122,7 @@ class ServiceState:
         self.max_rows = self.settings.max_rows
         self.worker_memory_mb = self.settings.worker_memory_mb
         self.runner = QueryRunner(self.store, root=self.root)
+        self.people = with_write_token(People.load(self.settings.curators_file, self.settings.curators), self.token)
 
     @property
     def validator(self) -> ShaclValidator:

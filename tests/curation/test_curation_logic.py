@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from api import curation, files
+from api.curation.people import Person
 from api.errors import (
     EntryEncodingError,
     EntryExistsError,
@@ -28,12 +29,17 @@ from api.errors import (
 )
 from api.store import EmbeddedStore, RemoteStore
 from api.validation import ShaclValidator
+from api.vocab import VOCAB
 from api.web.state import ServiceState
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "validation"
 VALID = (CORPUS / "valid" / "entry-citing-existing-source.ttl").read_text()
 EV = "https://w3id.org/mhkg/id/evidence/"
 ENTRY = "https://w3id.org/mhkg/ontology#EvidenceEntry"
+
+
+PERSON = Person(name="tess", label="Tess Test", roles=frozenset({"curator"}), digest=b"\0" * 32)
+"""A curator (the workflow's people are tested in test_workflow.py)."""
 
 
 def entry(slug: str) -> list[ox.Triple]:
@@ -164,14 +170,18 @@ def test_an_accepted_submission_is_a_file_in_the_store_and_in_the_context(reposi
     root, validator, context = repository
     triples = entry("logic-accepted")
     before = len(context.triples)
-    done = curation.submit_entry(triples, store=store, root=root, validator=validator, context=context)
+    done = curation.submit_entry(triples, person=PERSON, store=store, root=root, validator=validator, context=context)
     assert done.iri == EV + "logic-accepted" and done.file == "evidence/entries/logic-accepted.ttl" and done.report["conforms"] is True
     written = curation.parse_entry((root / done.file).read_bytes(), "text/turtle")
-    assert set(written) == set(triples)
-    assert store.ask(f"ASK {{ <{done.iri}> a mh:EvidenceEntry ; mh:intervention ?iv }}")
-    assert len(context.triples) == before + len(triples)
+    # the entry as sent, except what the workflow sets: a draft by the submitting curator, version 1, its submit step
+    workflow_set = {VOCAB + "curator", VOCAB + "versionNumber", "http://purl.org/dc/terms/modified"}
+    assert {t for t in triples if t.predicate.value not in workflow_set} <= set(written)
+    draft = "https://w3id.org/mhkg/id/curation-status/draft"
+    assert store.ask(f"ASK {{ <{done.iri}> a mh:EvidenceEntry ; mh:intervention ?iv ; mh:curator <{PERSON.iri}> ; mh:curationStatus <{draft}> }}")
+    assert store.ask(f"ASK {{ ?step a prov:Activity ; prov:used <{done.iri}> ; prov:wasAssociatedWith <{PERSON.iri}> }}")
+    assert len(context.triples) == before + len(written)
     with pytest.raises(EntryExistsError, match="already exists"):
-        curation.submit_entry(triples, store=store, root=root, validator=validator, context=context)
+        curation.submit_entry(triples, person=PERSON, store=store, root=root, validator=validator, context=context)
 
 
 def test_a_refused_submission_changes_nothing(repository, store: EmbeddedStore) -> None:
@@ -179,22 +189,23 @@ def test_a_refused_submission_changes_nothing(repository, store: EmbeddedStore) 
     bad = curation.parse_entry((CORPUS / "invalid" / "cited-source-missing.ttl").read_bytes(), "text/turtle")
     listing, count = sorted((root / "evidence").rglob("*")), store.count()
     with pytest.raises(EntryNotConformingError) as refused:
-        curation.submit_entry(bad, store=store, root=root, validator=validator, context=context)
+        curation.submit_entry(bad, person=PERSON, store=store, root=root, validator=validator, context=context)
     assert refused.value.report["conforms"] is False and refused.value.report["results"]
     with pytest.raises(SubmissionsUnavailableError):
-        curation.submit_entry(entry("logic-remote"), store=RemoteStore("http://127.0.0.1:9/sparql"), root=root, validator=validator, context=context)
+        remote = RemoteStore("http://127.0.0.1:9/sparql")
+        curation.submit_entry(entry("logic-remote"), person=PERSON, store=remote, root=root, validator=validator, context=context)
     assert sorted((root / "evidence").rglob("*")) == listing and store.count() == count
 
 
 def test_a_failed_store_update_removes_the_file_again(repository, store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
     root, validator, context = repository
 
-    def broken(triples: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the store is gone")
 
-    monkeypatch.setattr(store, "add_triples", broken)
+    monkeypatch.setattr(store, "update", broken)
     with pytest.raises(RuntimeError, match="gone"):
-        curation.submit_entry(entry("logic-rolled-back"), store=store, root=root, validator=validator, context=context)
+        curation.submit_entry(entry("logic-rolled-back"), person=PERSON, store=store, root=root, validator=validator, context=context)
     assert list((root / curation.ENTRIES).glob("logic-rolled-back*")) == [] and list((root / curation.ENTRIES).glob(files.TEMPORARY)) == []
 
 
@@ -227,7 +238,7 @@ class Overlap:
 
 
 def _submit(lock: asyncio.Lock) -> Coroutine[Any, Any, curation.Submission]:
-    return curation.submit([], lock=lock, store=EmbeddedStore(), root=Path("."), validator=None, context=None)  # type: ignore[arg-type]
+    return curation.submit([], person=PERSON, lock=lock, store=EmbeddedStore(), root=Path("."), validator=None, context=None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("shared", [pytest.param(True, id="one-lock"), pytest.param(False, id="control-a-lock-each")])
@@ -268,7 +279,7 @@ def test_two_equal_submissions_at_once_one_lands_one_exists(repository, store: E
 
     async def race() -> list[object]:
         lock = asyncio.Lock()
-        go = [curation.submit(triples, lock=lock, store=store, root=root, validator=validator, context=context) for _ in range(2)]
+        go = [curation.submit(triples, lock=lock, person=PERSON, store=store, root=root, validator=validator, context=context) for _ in range(2)]
         return await asyncio.gather(*go, return_exceptions=True)
 
     outcomes = asyncio.run(race())

@@ -1,18 +1,21 @@
-"""Curation over HTTP: validate an entry (stores nothing) and submit one (token; atomic file + store).
+"""Curation over HTTP: validate an entry (stores nothing), submit one (a curator's token), and the reviewed workflow:
+the review queue, an entry's workflow state with its ETag, revisions, and the reviewers' approve, publish and retract.
 
 The logic is :mod:`api.curation`; this router reads the request, runs it and answers.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api import curation
+from api.curation.people import CURATOR, REVIEWER
 from api.errors import EntryNotConformingError
 from api.web.deps import ServiceState, error, get_state
 
@@ -59,12 +62,117 @@ async def validate(request: Request, state: ServiceState = Depends(get_state)) -
     openapi_extra=BODY,
 )
 async def submit(request: Request, state: ServiceState = Depends(get_state), authorization: str | None = Header(default=None)) -> JSONResponse:
-    curation.check_token(state.token, authorization)
+    person = state.people.require(authorization, CURATOR)
     curation.writable(state.store)
     triples = await _entry(request)
     validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))  # made on first use: off the event loop
     try:
-        done = await curation.submit(triples, lock=state.write_lock, store=state.store, root=state.root, validator=validator, context=context)
+        done = await curation.submit(triples, person=person, lock=state.write_lock, store=state.store, root=state.root, validator=validator, context=context)
     except EntryNotConformingError as exc:
         return JSONResponse(exc.report, status_code=422)  # the SHACL report is the body
-    return JSONResponse(done.to_dict(), status_code=201)
+    return JSONResponse(done.to_dict(), status_code=201, headers={"ETag": done.etag, "Location": f"/api/v1/evidence/{done.iri.rsplit('/', 1)[-1]}/review"})
+
+
+STEP_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: error("No token"),
+    403: error("Wrong token, the role is missing, or the reviewer submitted or revised this version themselves (four eyes)"),
+    404: error("No such entry"),
+    409: error("The entry's status does not allow the step (e.g. publishing a draft)"),
+    412: error("If-Match names another version of the entry: read it again"),
+    422: {"description": "The entry with its new status or content does not conform (the SHACL report is the body), or a retraction has no reason"},
+    428: error("No If-Match: give the entry's ETag"),
+}
+
+
+async def _step(
+    state: ServiceState, slug: str, action: str, *, authorization: str | None, if_match: str | None, note: str | None, triples: list[ox.Triple] | None = None
+) -> JSONResponse:
+    person = state.people.require(authorization, CURATOR if action == "revise" else REVIEWER)
+    curation.writable(state.store)
+    validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
+    work = functools.partial(
+        curation.transition_entry,
+        slug,
+        action,
+        person=person,
+        note=note,
+        if_match=if_match,
+        store=state.store,
+        root=state.root,
+        validator=validator,
+        context=context,
+        triples=triples,
+    )
+    try:
+        done = await curation.serialised(state.write_lock, work)
+    except EntryNotConformingError as exc:
+        return JSONResponse(exc.report, status_code=422)
+    return JSONResponse(done.to_dict(), headers={"ETag": done.etag})
+
+
+@router.get("/review-queue", summary="The entries waiting for review: drafts and reviewed entries not yet published, with their diffs")
+def queue(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
+    return curation.review_queue(state.root)
+
+
+@router.get(
+    "/evidence/{slug}/review",
+    summary="An entry's workflow state: status, version, ETag (also as the header), who wrote this version, every step",
+    responses={404: error("No such entry")},
+)
+def review_state(slug: str, state: ServiceState = Depends(get_state)) -> JSONResponse:
+    found = curation.entry_state(slug, root=state.root)
+    return JSONResponse(found, headers={"ETag": found["etag"]})
+
+
+@router.put(
+    "/evidence/{slug}",
+    summary="Submit a new version of an entry (a curator's token, If-Match): it replaces the file, links to its predecessor and goes back to draft",
+    responses={**STEP_ERRORS, 400: error("The body is not well-formed"), 415: error("Unsupported media type")},
+    openapi_extra=BODY,
+)
+async def revise(
+    slug: str,
+    request: Request,
+    state: ServiceState = Depends(get_state),
+    authorization: str | None = Header(default=None),
+    if_match: str | None = Header(default=None),
+) -> JSONResponse:
+    triples = await _entry(request)
+    return await _step(state, slug, "revise", authorization=authorization, if_match=if_match, note=None, triples=triples)
+
+
+STEP_BODY = Body(default=None, examples=[{"note": "Checked against the source's abstract."}])
+
+
+@router.post("/evidence/{slug}/approve", summary="Approve a draft (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
+async def approve(
+    slug: str,
+    state: ServiceState = Depends(get_state),
+    body: dict[str, str] | None = STEP_BODY,
+    authorization: str | None = Header(default=None),
+    if_match: str | None = Header(default=None),
+) -> JSONResponse:
+    return await _step(state, slug, "approve", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+
+
+@router.post("/evidence/{slug}/publish", summary="Publish a reviewed entry (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
+async def publish(
+    slug: str,
+    state: ServiceState = Depends(get_state),
+    body: dict[str, str] | None = STEP_BODY,
+    authorization: str | None = Header(default=None),
+    if_match: str | None = Header(default=None),
+) -> JSONResponse:
+    return await _step(state, slug, "publish", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+
+
+@router.post("/evidence/{slug}/retract", summary="Retract an entry from any state, with a reason (a reviewer's token, If-Match)", responses=STEP_ERRORS)
+async def retract(
+    slug: str,
+    state: ServiceState = Depends(get_state),
+    body: dict[str, str] | None = STEP_BODY,
+    authorization: str | None = Header(default=None),
+    if_match: str | None = Header(default=None),
+) -> JSONResponse:
+    return await _step(state, slug, "retract", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -338,9 +339,74 @@ ev:my-new-entry a mh:EvidenceEntry ;
 """
 
 
+def _queue(state: ServiceState) -> dict[str, list[dict[str, Any]]]:
+    waiting = curation.review_queue(state.root)
+    return {status: [e for e in waiting if e["status"] == status] for status in ("draft", "reviewed")}
+
+
 @router.get("/curation", response_class=HTMLResponse)
-def curation_page(request: Request) -> HTMLResponse:
-    return render(request, "curation.html", text=EXAMPLE_ENTRY, report=None, syntax=None)
+def curation_page(request: Request, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    return render(request, "curation.html", text=EXAMPLE_ENTRY, report=None, syntax=None, queue=_queue(state))
+
+
+@router.get("/curation/{slug}", response_class=HTMLResponse)
+def review_page(request: Request, slug: str, done: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    """One entry under review: its status, what changed against the previous version, every step, and the
+    reviewer's form (their token, a note, approve / publish / retract), which needs no script."""
+    entry = curation.entry_state(slug, root=state.root)  # NotFoundError: the 404 page
+    return render(request, "review.html", entry=entry, diff=_diff(entry), done=done if done in curation.workflow.ACTIONS else None, problem=None)
+
+
+def _diff(entry: dict[str, Any]) -> str:
+    import difflib
+
+    if entry["previous_text"] is None:
+        return ""
+    lines = difflib.unified_diff(entry["previous_text"].splitlines(keepends=True), entry["text"].splitlines(keepends=True), n=1)
+    return "".join(lines)
+
+
+@router.post("/curation/{slug}", response_class=HTMLResponse)
+async def review_step(
+    request: Request,
+    slug: str,
+    token: str = Form(""),
+    action: str = Form(...),
+    etag: str = Form(""),
+    note: str = Form(""),
+    state: ServiceState = Depends(get_state),
+) -> Response:
+    """The reviewer's form: the same step as the JSON API, then back to the entry's page (303) or the page with the refusal."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from api.errors import AccessError, ConflictError, EntryNotConformingError, PreconditionFailedError, PreconditionRequiredError
+    from api.web.errors import status_of
+
+    lang = lang_of(request)
+    try:
+        person = state.people.require(f"Bearer {token}" if token else None, curation.REVIEWER)
+        curation.writable(state.store)
+        validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
+        work = functools.partial(
+            curation.transition_entry,
+            slug,
+            action,
+            person=person,
+            note=note,
+            if_match=etag,
+            store=state.store,
+            root=state.root,
+            validator=validator,
+            context=context,
+        )
+        await curation.serialised(state.write_lock, work)
+    except (AccessError, ConflictError, PreconditionFailedError, PreconditionRequiredError, SubmissionRefused, InvalidParameterError) as exc:
+        entry = curation.entry_state(slug, root=state.root)
+        problem: dict[str, Any] = {"text": exc.text(lang), "report": exc.report if isinstance(exc, EntryNotConformingError) else None}
+        page = render(request, "review.html", entry=entry, diff=_diff(entry), done=None, problem=problem)
+        page.status_code = status_of(exc) or 400
+        return page
+    return RedirectResponse(f"/curation/{slug}?lang={lang}&done={action}", status_code=303)
 
 
 @router.post("/curation", response_class=HTMLResponse)
@@ -353,9 +419,13 @@ def curation_check(request: Request, entry: str = Form(...), state: ServiceState
     try:
         triples = parse_text(entry, ox.RdfFormat.TURTLE, name="entry")
     except KnowledgeSyntaxError as exc:
-        return render(request, "curation.html", text=entry, report=None, syntax={"line": exc.line, "column": exc.column, "message": exc.detail})
+        return render(
+            request, "curation.html", text=entry, report=None, syntax={"line": exc.line, "column": exc.column, "message": exc.detail}, queue=_queue(state)
+        )
     try:
         report = curation.validate_triples(triples, validator=state.validator, context=state.repository).to_dict()
     except SubmissionRefused as exc:
-        return render(request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.text(lang_of(request))})
-    return render(request, "curation.html", text=entry, report=report, syntax=None)
+        return render(
+            request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.text(lang_of(request))}, queue=_queue(state)
+        )
+    return render(request, "curation.html", text=entry, report=report, syntax=None, queue=_queue(state))
