@@ -366,6 +366,56 @@ def _diff(entry: dict[str, Any]) -> str:
     return "".join(lines)
 
 
+@router.post("/curation/submit", response_class=HTMLResponse)
+async def submit_form(request: Request, entry: str = Form(...), token: str = Form(""), state: ServiceState = Depends(get_state)) -> Response:
+    """A curator's submission from the curation page (no script): a new draft, then its review page (303)."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from api.errors import AccessError, ConflictError, EntryNotConformingError, KnowledgeSyntaxError
+    from api.web.errors import status_of
+
+    lang = lang_of(request)
+    try:
+        person = state.people.require(f"Bearer {token}" if token else None, curation.CURATOR)
+        curation.writable(state.store)
+        triples = curation.parse_entry(entry.encode(), "text/turtle")
+        validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
+        done = await curation.submit(triples, person=person, lock=state.write_lock, store=state.store, root=state.root, validator=validator, context=context)
+    except KnowledgeSyntaxError as exc:
+        syntax = {"line": exc.line, "column": exc.column, "message": exc.detail}
+        page = render(request, "curation.html", text=entry, report=None, syntax=syntax, queue=_queue(state))
+        page.status_code = 400
+        return page
+    except EntryNotConformingError as exc:
+        page = render(request, "curation.html", text=entry, report=exc.report, syntax=None, queue=_queue(state))
+        page.status_code = 422
+        return page
+    except (AccessError, ConflictError, SubmissionRefused) as exc:
+        syntax = {"line": "-", "column": "-", "message": exc.text(lang)}
+        page = render(request, "curation.html", text=entry, report=None, syntax=syntax, queue=_queue(state))
+        page.status_code = status_of(exc) or 400
+        return page
+    return RedirectResponse(f"/curation/{done.iri.rsplit('/', 1)[-1]}?lang={lang}&done=submit", status_code=303)
+
+
+@router.post("/curation/{slug}/revise", response_class=HTMLResponse)
+async def revise_form(
+    request: Request, slug: str, entry: str = Form(...), token: str = Form(""), etag: str = Form(""), state: ServiceState = Depends(get_state)
+) -> Response:
+    """A curator's new version of an entry from its review page (no script): back to draft, then its page (303)."""
+    from api.errors import KnowledgeSyntaxError
+
+    try:
+        triples = curation.parse_entry(entry.encode(), "text/turtle")
+    except KnowledgeSyntaxError as exc:
+        found = curation.entry_state(slug, root=state.root)
+        problem = {"text": f"{exc.detail} ({exc.line}:{exc.column})", "report": None}
+        page = render(request, "review.html", entry=found, diff=_diff(found), done=None, problem=problem)
+        page.status_code = 400
+        return page
+    return await _form_step(request, state, slug, "revise", token=token, etag=etag, note="", triples=triples, role=curation.CURATOR)
+
+
 @router.post("/curation/{slug}", response_class=HTMLResponse)
 async def review_step(
     request: Request,
@@ -377,6 +427,12 @@ async def review_step(
     state: ServiceState = Depends(get_state),
 ) -> Response:
     """The reviewer's form: the same step as the JSON API, then back to the entry's page (303) or the page with the refusal."""
+    return await _form_step(request, state, slug, action, token=token, etag=etag, note=note, triples=None, role=curation.REVIEWER)
+
+
+async def _form_step(
+    request: Request, state: ServiceState, slug: str, action: str, *, token: str, etag: str, note: str, triples: list[Any] | None, role: str
+) -> Response:
     from fastapi.concurrency import run_in_threadpool
 
     from api.errors import AccessError, ConflictError, EntryNotConformingError, PreconditionFailedError, PreconditionRequiredError
@@ -384,7 +440,7 @@ async def review_step(
 
     lang = lang_of(request)
     try:
-        person = state.people.require(f"Bearer {token}" if token else None, curation.REVIEWER)
+        person = state.people.require(f"Bearer {token}" if token else None, role)
         curation.writable(state.store)
         validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
         work = functools.partial(
@@ -398,6 +454,7 @@ async def review_step(
             root=state.root,
             validator=validator,
             context=context,
+            triples=triples,
         )
         await curation.serialised(state.write_lock, work)
     except (AccessError, ConflictError, PreconditionFailedError, PreconditionRequiredError, SubmissionRefused, InvalidParameterError) as exc:
