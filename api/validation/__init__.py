@@ -4,6 +4,11 @@ Shapes are parsed and compiled once per :class:`ShaclValidator`; the data graph 
 pyoxigraph store wrapped by pyshacl's ``OxigraphDataGraph`` (its SPARQL-based constraints
 then run on Oxigraph). Targeted validation checks only the focus nodes of the new files,
 in the context of the whole repository, so that references and duplicates still resolve.
+
+A result of a property shape whose values come from a SKOS concept scheme (``sh:node shp:In…Scheme``)
+names the allowed values: the scheme's members and their Swedish and English labels, read from the
+data graph when the result is reported (:attr:`ValidationResult.allowed`, and a sentence appended to
+each message), so that the list is never written twice.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,11 +32,17 @@ from api.catalogue.internal import internal, text_query
 from api.knowledge.loader import knowledge_files, parse_file
 from api.settings import project_root
 from api.store import EmbeddedStore
-from api.vocab import compact
+from api.vocab import ID, compact
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+SKOS_IN_SCHEME = rdflib.URIRef("http://www.w3.org/2004/02/skos/core#inScheme")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SEVERITIES = ("Violation", "Warning", "Info")
+ALLOWED_VALUES = {"sv": "Tillåtna värden för {path}: {values}.", "en": "Allowed values of {path}: {values}."}
+"""The sentence appended to the message of a result on an enumerated property (its values: ``name (label)``)."""
+
+AllowedValue = dict[str, object]
+"""One allowed value: ``{"value": "certainty:high", "iri": "https://…/certainty/high", "label": {"sv": "Hög", "en": "High"}}``."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class ValidationResult:
     name: dict[str, str] = field(default_factory=dict)
     message: dict[str, str] = field(default_factory=dict)
     file: str | None = None
+    allowed: list[AllowedValue] = field(default_factory=list)
+    """For a property whose values come from a concept scheme: its members with their labels, else empty."""
 
 
 @dataclass
@@ -129,6 +142,7 @@ class SparqlConstraint:
     shape: str
     constraint: str
     target_classes: tuple[str, ...]
+    target_subjects_of: tuple[str, ...]
     severity: str
     select: str
     messages: dict[str, str]
@@ -164,6 +178,8 @@ class ShaclValidator:
         for s, o in self.shapes_graph.subject_objects(SH.message):
             self._messages[str(s)][_language(o)] = str(o)
         self.sparql_constraints = self._sparql_constraints()
+        self.enumerations = self._enumerations()
+        self._prefixes = _vocabulary_prefixes(root or project_root())
         self._helpers = self._helper_shapes()
         core = rdflib.Graph()
         for triple in self.shapes_graph:
@@ -190,6 +206,47 @@ class ShaclValidator:
             nested |= set(g.objects(shape, SH.property))
         return {str(s) for s in nested}
 
+    def _enumerations(self) -> dict[str, str]:
+        """Property shape -> the concept scheme its values must belong to (``sh:node`` a shape requiring ``skos:inScheme``)."""
+        g = self.shapes_graph
+        out = {}
+        for shape, node in g.subject_objects(SH.node):
+            for prop in g.objects(node, SH.property):
+                scheme = g.value(prop, SH.hasValue)
+                if g.value(prop, SH.path) == SKOS_IN_SCHEME and isinstance(scheme, rdflib.URIRef) and (shape, SH.path, None) in g:
+                    out[str(shape)] = str(scheme)
+        return out
+
+    def turtle_name(self, iri: str) -> str:
+        """An IRI as a curator writes it in Turtle: with the prefix its vocabulary declares (``certainty:high``), else compacted."""
+        for namespace, prefix in self._prefixes:
+            if iri.startswith(namespace) and re.fullmatch(r"[A-Za-z0-9_.\-]+", iri[len(namespace) :]):
+                return prefix + ":" + iri[len(namespace) :]
+        return _short(iri)
+
+    def allowed_values(self, data: EmbeddedStore, scheme: str) -> list[AllowedValue]:
+        """The members of a concept scheme in ``data``, with their Swedish and English preferred labels."""
+        out: list[AllowedValue] = []
+        for row in data.select(internal("scheme-members", {"scheme": scheme})):
+            iri = row["c"].value
+            labels = {lang: row[lang].value for lang in ("sv", "en") if row.get(lang) is not None}
+            out.append({"value": self.turtle_name(iri), "iri": iri, "label": labels})
+        return out
+
+    def _allowed_lookup(self, data: EmbeddedStore) -> Callable[[str], list[AllowedValue]]:
+        """For one validation: source shape -> its allowed values (empty unless enumerated), each scheme read once."""
+        cache: dict[str, list[AllowedValue]] = {}
+
+        def lookup(shape: str) -> list[AllowedValue]:
+            scheme = self.enumerations.get(shape)
+            if scheme is None:
+                return []
+            if scheme not in cache:
+                cache[scheme] = self.allowed_values(data, scheme)
+            return cache[scheme]
+
+        return lookup
+
     def _sparql_constraints(self) -> list[SparqlConstraint]:
         g = self.shapes_graph
         out = []
@@ -209,6 +266,7 @@ class ShaclValidator:
                     shape=str(shape),
                     constraint=str(constraint),
                     target_classes=tuple(sorted(str(c) for c in g.objects(shape, SH.targetClass))),
+                    target_subjects_of=tuple(sorted(str(p) for p in g.objects(shape, SH.targetSubjectsOf))),
                     severity=str(severity).rsplit("#", 1)[-1],
                     select=prefixes + body,
                     messages=dict(self._messages.get(str(constraint), {})) or dict(self._messages.get(str(shape), {})),
@@ -245,7 +303,7 @@ class ShaclValidator:
             for shapes, nodes in self._groups(graph, focus).items():
                 report_graph += self._run_pyshacl(self._core, graph, nodes, use_shapes=list(shapes))
             _merge_reports(report_graph)
-        results = self._results(report_graph, files or {})
+        results = self._results(report_graph, files or {}, self._allowed_lookup(data))
         sparql_results = self._run_sparql(data, focus, files or {})
         _add_to_report(report_graph, sparql_results)
         results = sorted(results + sparql_results, key=_order)
@@ -289,9 +347,21 @@ class ShaclValidator:
     def _run_sparql(self, data: EmbeddedStore, focus: list[str] | None, files: dict[str, str]) -> list[ValidationResult]:
         out = []
         for c in self.sparql_constraints:
+            keep: set[ox.NamedNode | ox.BlankNode | ox.Literal] | None = None  # validating everything with sh:targetSubjectsOf: the rows to keep
+            this: list[str] | None
             # $this: the focus nodes among the instances of the target classes, each once per way it is one
-            if c.target_classes and focus:
-                this: list[str] | None = [r["this"].value for r in data.select(internal("shacl-targets-of-focus", {"focus": focus, "class": c.target_classes}))]
+            if c.target_subjects_of and focus:
+                this = sorted({r["this"].value for r in data.select(internal("shacl-subjects-of-focus", {"focus": focus, "property": c.target_subjects_of}))})
+                if c.target_classes:
+                    this += [r["this"].value for r in data.select(internal("shacl-targets-of-focus", {"focus": focus, "class": c.target_classes}))]
+            elif c.target_subjects_of:
+                # the subjects may be blank nodes (which cannot be bound): run the query on everything, keep the targets' rows
+                this = None
+                keep = {r["this"] for r in data.select(internal("shacl-subjects-of", {"property": c.target_subjects_of}))}
+                if c.target_classes:
+                    keep |= {r["this"] for r in data.select(internal("shacl-targets", {"class": c.target_classes}))}
+            elif c.target_classes and focus:
+                this = [r["this"].value for r in data.select(internal("shacl-targets-of-focus", {"focus": focus, "class": c.target_classes}))]
             elif c.target_classes:
                 this = [r["this"].value for r in data.select(internal("shacl-targets", {"class": c.target_classes}))]
             else:
@@ -299,15 +369,21 @@ class ShaclValidator:
             if this == []:
                 continue
             for row in data.select(c.query.bind({THIS.name: this} if this is not None else {})):
+                if keep is not None and row[THIS.variable] not in keep:
+                    continue
                 focus_node = row[THIS.variable].value
                 value = row.get("value")
                 value_text = value.value if value is not None else None
-                messages = {lang: m.replace("{?value}", value_text or "").replace("{$this}", focus_node) for lang, m in c.messages.items()}
+                path = row["path"].value if "path" in row else None
+                messages = {
+                    lang: m.replace("{?value}", value_text or "").replace("{$this}", focus_node).replace("{?path}", _short(path) if path else "")
+                    for lang, m in c.messages.items()
+                }
                 out.append(
                     ValidationResult(
                         severity=c.severity,
                         focus_node=focus_node,
-                        path=row["path"].value if "path" in row else None,
+                        path=path,
                         value=value_text,
                         source_shape=c.shape,
                         constraint_component="SPARQLConstraintComponent",
@@ -318,7 +394,11 @@ class ShaclValidator:
                 )
         return out
 
-    def _results(self, g: rdflib.Graph, files: dict[str, str]) -> list[ValidationResult]:
+    def _results(self, g: rdflib.Graph, files: dict[str, str], allowed: Callable[[str], list[AllowedValue]] | None = None) -> list[ValidationResult]:
+        """The report graph's results, each with its shape's texts; on an enumerated property also its allowed values.
+
+        The allowed values are appended to the messages in the graph too, so that every format says the same.
+        """
         out = []
         for res in g.subjects(rdflib.RDF.type, SH.ValidationResult):
             shape = str(g.value(res, SH.sourceShape))
@@ -331,6 +411,12 @@ class ShaclValidator:
             path = g.value(res, SH.resultPath)
             value = g.value(res, SH.value)
             focus = str(g.value(res, SH.focusNode))
+            values = allowed(shape) if allowed is not None and path is not None else []
+            if values:
+                messages = _with_allowed(messages, _short(str(path)), values)
+                g.remove((res, SH.resultMessage, None))
+                for lang, message in messages.items():
+                    g.add((res, SH.resultMessage, rdflib.Literal(message, lang=lang or None)))
             out.append(
                 ValidationResult(
                     severity=str(g.value(res, SH.resultSeverity)).rsplit("#", 1)[-1],
@@ -342,9 +428,39 @@ class ShaclValidator:
                     name=dict(self._names.get(shape, {})),
                     message=messages,
                     file=files.get(focus),
+                    allowed=values,
                 )
             )
         return out
+
+
+def _with_allowed(messages: dict[str, str], path: str, values: list[AllowedValue]) -> dict[str, str]:
+    """The messages with the sentence naming the allowed values appended, in each language with that language's labels."""
+    out = dict(messages)
+    for lang, sentence in ALLOWED_VALUES.items():
+        listed = ", ".join(f"{v['value']} ({_label(v, lang)})" for v in values)
+        text = sentence.format(path=path, values=listed)
+        out[lang] = f"{out[lang]} {text}" if out.get(lang) else text
+    return out
+
+
+def _label(value: AllowedValue, lang: str) -> str:
+    labels = value["label"]
+    assert isinstance(labels, dict)
+    return str(labels.get(lang) or labels.get("en") or labels.get("sv") or value["value"])
+
+
+def _vocabulary_prefixes(root: Path) -> list[tuple[str, str]]:
+    """(namespace, prefix) of the individuals' namespaces, as the vocabulary files declare them, longest namespace first."""
+    found: dict[str, str] = {}
+    for path in sorted((root / "ontology" / "vocabularies").glob("*.ttl")):
+        parser = ox.parse(path=path, format=ox.RdfFormat.TURTLE)
+        for _ in parser:
+            pass
+        for prefix, namespace in parser.prefixes.items():
+            if namespace.startswith(ID) and prefix:
+                found.setdefault(namespace, prefix)
+    return sorted(found.items(), key=lambda kv: -len(kv[0]))
 
 
 def _order(r: ValidationResult) -> tuple:

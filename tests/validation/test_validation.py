@@ -17,12 +17,14 @@ CORPUS = Path(__file__).parents[1] / "data" / "validation"
 ID = "https://w3id.org/mhkg/id/"
 MH = "https://w3id.org/mhkg/ontology#"
 SHP = "https://w3id.org/mhkg/shapes#"
+PROV = "http://www.w3.org/ns/prov#"
 
 # file -> the exact violations expected: (constraint component, focus node, path, source shape)
 INVALID = {
     "missing-intervention": {("MinCountConstraintComponent", "evidence/test-missing-intervention", MH + "intervention", "EvidenceEntryShape-intervention")},
     "two-certainties": {("MaxCountConstraintComponent", "evidence/test-two-certainties", MH + "certainty", "EvidenceEntryShape-certainty")},
     "setting-from-wrong-scheme": {("NodeConstraintComponent", "evidence/test-wrong-scheme", MH + "setting", "EvidenceEntryShape-setting")},
+    "certainty-not-in-scheme": {("NodeConstraintComponent", "evidence/test-certainty-medium", MH + "certainty", "EvidenceEntryShape-certainty")},
     "source-as-literal": {
         ("NodeKindConstraintComponent", "evidence/test-source-literal", MH + "citesSource", "EvidenceEntryShape-citesSource"),
         ("SPARQLConstraintComponent", "evidence/test-source-literal", MH + "citesSource", "CitedSourceExistsShape"),
@@ -37,6 +39,14 @@ INVALID = {
     "statement-in-german": {("LanguageInConstraintComponent", "evidence/test-german", MH + "statement", "EvidenceEntryShape-statement-languages")},
     "iri-not-following-pattern": {("PatternConstraintComponent", "evidence/Test_Entry", None, "EvidenceEntryShape")},
     "cited-source-missing": {("SPARQLConstraintComponent", "evidence/test-source-missing", MH + "citesSource", "CitedSourceExistsShape")},
+    "derivation-source-missing": {("SPARQLConstraintComponent", "evidence/test-derivation-missing", PROV + "wasDerivedFrom", "CitedSourceExistsShape")},
+    "gap-derived-from-missing-source": {
+        ("SPARQLConstraintComponent", "gap/test-derived-from-missing", PROV + "wasDerivedFrom", "SourceReferenceResolvesShape"),
+    },
+    "strategy-fact-from-missing-document": {
+        ("SPARQLConstraintComponent", "cost/test-cost-missing-document", PROV + "wasDerivedFrom", "SourceReferenceResolvesShape"),
+        ("ClassConstraintComponent", "cost/test-cost-missing-document", PROV + "wasDerivedFrom", "StrategyFactShape-wasDerivedFrom"),
+    },
     "intervention-missing": {("SPARQLConstraintComponent", "evidence/test-intervention-missing", MH + "intervention", "InterventionExistsShape")},
     "duplicate-entry": {("SPARQLConstraintComponent", "evidence/test-duplicate", None, "NoDuplicateEntryShape")},
     "rationale-missing": {("SPARQLConstraintComponent", "evidence/test-no-rationale", MH + "certaintyRationale", "CertaintyRationaleShape")},
@@ -244,3 +254,156 @@ def test_every_shape_has_name_description_and_message_in_both_languages(validato
             assert {"sv", "en"} <= langs, f"{shape} lacks {pred} in sv/en"
     for prop in set(g.subjects(rdflib.RDF.type, sh.PropertyShape)):
         assert g.value(prop, sh.severity) is not None, f"{prop} states no severity"
+
+
+# ---------------------------------------------------------------------------- messages that say how to fix
+CERTAINTY_LEVELS = {
+    "sv": "certainty:high (Hög), certainty:moderate (Måttlig), certainty:low (Låg), certainty:very-low (Mycket låg)",
+    "en": "certainty:high (High), certainty:moderate (Moderate), certainty:low (Low), certainty:very-low (Very low)",
+}
+
+
+def _violation(report, shape: str):
+    (result,) = [r for r in report.results if r.severity == "Violation" and r.source_shape == SHP + shape]
+    return result
+
+
+def test_a_wrong_certainty_lists_the_four_levels_with_their_labels_in_both_languages(validator: ShaclValidator) -> None:
+    report = validate_repository([CORPUS / "invalid" / "certainty-not-in-scheme.ttl"], validator=validator)
+    r = _violation(report, "EvidenceEntryShape-certainty")
+    assert r.value == ID + "certainty/medium"
+    assert r.message["sv"].endswith(f"Tillåtna värden för mh:certainty: {CERTAINTY_LEVELS['sv']}.")
+    assert r.message["en"].endswith(f"Allowed values of mh:certainty: {CERTAINTY_LEVELS['en']}.")
+    assert r.message["sv"].startswith("Ange exakt en GRADE-nivå med mh:certainty")  # the shape's own message stays first
+    assert r.allowed == [
+        {"value": "certainty:high", "iri": ID + "certainty/high", "label": {"sv": "Hög", "en": "High"}},
+        {"value": "certainty:moderate", "iri": ID + "certainty/moderate", "label": {"sv": "Måttlig", "en": "Moderate"}},
+        {"value": "certainty:low", "iri": ID + "certainty/low", "label": {"sv": "Låg", "en": "Low"}},
+        {"value": "certainty:very-low", "iri": ID + "certainty/very-low", "label": {"sv": "Mycket låg", "en": "Very low"}},
+    ]
+    # every format says the same: the dictionary (the API's and the JSON output's) and the report graph (Turtle)
+    data = report.to_dict()["results"]
+    assert next(d for d in data if d["source_shape"] == SHP + "EvidenceEntryShape-certainty")["allowed"] == r.allowed
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    results = report.graph.subjects(sh.sourceShape, rdflib.URIRef(SHP + "EvidenceEntryShape-certainty"))
+    messages = {str(m) for res in results for m in report.graph.objects(res, sh.resultMessage)}
+    assert messages == {r.message["sv"], r.message["en"]}
+
+
+def test_the_allowed_values_are_read_from_the_concept_scheme_in_the_graph(validator: ShaclValidator, tmp_path: Path) -> None:
+    ctx = load_context()
+    members = {
+        (row["c"].value, row["sv"].value, row["en"].value)
+        for row in ctx.store.select(
+            "SELECT ?c ?sv ?en WHERE { ?c skos:inScheme <https://w3id.org/mhkg/id/scheme/certainty> ; skos:prefLabel ?sv , ?en "
+            'FILTER(LANG(?sv) = "sv" && LANG(?en) = "en") }'
+        )
+    }
+    assert len(members) == 4
+    allowed = validator.allowed_values(ctx.store, ID + "scheme/certainty")
+    assert {(v["iri"], v["label"]["sv"], v["label"]["en"]) for v in allowed} == members  # type: ignore[index]
+    # a fifth level, added to the scheme in the data only, is listed as well: nothing is typed twice
+    extra = tmp_path / "extra-level.ttl"
+    extra.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://w3id.org/mhkg/id/certainty/test-extra> skos:inScheme <https://w3id.org/mhkg/id/scheme/certainty> ;\n"
+        '    skos:prefLabel "Extranivå"@sv , "Extra level"@en .\n'
+    )
+    report = validate_repository([CORPUS / "invalid" / "certainty-not-in-scheme.ttl", extra], validator=validator)
+    r = _violation(report, "EvidenceEntryShape-certainty")
+    assert "certainty:test-extra (Extranivå)" in r.message["sv"] and "certainty:test-extra (Extra level)" in r.message["en"]
+    assert ID + "certainty/test-extra" in {v["iri"] for v in r.allowed}
+
+
+def test_every_enumerated_property_names_a_scheme_whose_members_have_both_labels(validator: ShaclValidator) -> None:
+    ctx = load_context()
+    paths = {str(validator.shapes_graph.value(rdflib.URIRef(s), rdflib.URIRef("http://www.w3.org/ns/shacl#path"))) for s in validator.enumerations}
+    enumerated = ("certainty", "effect", "setting", "lifeStage", "direction", "studyDesign", "preventionLevel", "curationStatus", "certaintyBasis")
+    for name in (*enumerated, "capacity", "capacityBasis"):
+        assert MH + name in paths, name
+    for shape, scheme in validator.enumerations.items():
+        allowed = validator.allowed_values(ctx.store, scheme)
+        in_scheme = {row["c"].value for row in ctx.store.select(f"SELECT ?c WHERE {{ ?c skos:inScheme <{scheme}> }}")}
+        assert allowed and {v["iri"] for v in allowed} == in_scheme, shape
+        for v in allowed:
+            assert v["label"]["sv"] and v["label"]["en"], v  # type: ignore[index]
+            assert not str(v["value"]).startswith(("http", "id:")), v  # written as in the vocabulary file (setting:home …)
+
+
+SOURCE_FILE = "evidence/sources/<slug>.ttl"
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "missing", "fix"),
+    [
+        ("derivation-source-missing", "prov:wasDerivedFrom", ID + "source/does-not-exist", (f"Lägg till {SOURCE_FILE}", f"Add {SOURCE_FILE}")),
+        ("cited-source-missing", "mh:citesSource", ID + "source/nobody-1999", (f"Lägg till {SOURCE_FILE}", f"Add {SOURCE_FILE}")),
+        ("gap-derived-from-missing-source", "prov:wasDerivedFrom", ID + "source/does-not-exist", (f"Lägg till {SOURCE_FILE}", f"Add {SOURCE_FILE}")),
+        ("strategy-fact-from-missing-document", "prov:wasDerivedFrom", ID + "document/does-not-exist", ("ontology/strategy/strategy.ttl",) * 2),
+    ],
+)
+def test_an_unresolved_source_is_a_violation_naming_property_iri_and_fix(
+    validator: ShaclValidator, name: str, path: str, missing: str, fix: tuple[str, str]
+) -> None:
+    report = validate_repository([CORPUS / "invalid" / f"{name}.ttl"], validator=validator)
+    (r,) = [r for r in report.results if r.severity == "Violation" and r.constraint_component == "SPARQLConstraintComponent"]
+    assert r.value == missing
+    assert r.message["sv"].startswith(f"{path} pekar på {missing}, som inte finns")
+    assert r.message["en"].startswith(f"{path} points at {missing}, which ")
+    assert fix[0] in r.message["sv"] and "rätta hänvisningen" in r.message["sv"]
+    assert fix[1] in r.message["en"] and "correct the reference" in r.message["en"]
+
+
+def test_every_derivation_in_the_repository_resolves(validator: ShaclValidator) -> None:
+    """The whole repository: all it derives from or cites is a source or a policy document (an independent query)."""
+    ctx = load_context()
+    dangling = ctx.store.select(
+        "SELECT ?s ?p ?o WHERE { VALUES ?p { prov:wasDerivedFrom mh:citesSource } ?s ?p ?o "
+        "FILTER NOT EXISTS { ?o a/rdfs:subClassOf* ?kind VALUES ?kind { mh:Source mh:PolicyDocument } } }"
+    )
+    assert list(dangling) == []
+    assert ctx.store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s prov:wasDerivedFrom ?o }")[0]["n"].value != "0"
+
+
+def test_a_blank_node_derived_from_a_missing_source_is_found_by_full_validation(validator: ShaclValidator, tmp_path: Path) -> None:
+    """sh:targetSubjectsOf takes blank nodes too (an intervention's capacity statement), which no focus node list can bind."""
+    bad = tmp_path / "capacity.ttl"
+    bad.write_text(
+        "@prefix mh: <https://w3id.org/mhkg/ontology#> .\n@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "<https://w3id.org/mhkg/id/intervention/test-capacity-derivation> mh:implementableIn [ a mh:CapacityStatement ;\n"
+        "    prov:wasDerivedFrom <https://w3id.org/mhkg/id/source/does-not-exist> ] .\n"
+    )
+    ctx = load_context([bad])
+    fast = validator.validate(ctx.store)
+    reference = validator.validate_with_pyshacl(ctx.store)
+    for report in (fast, reference):
+        found = [r for r in report.results if r.source_shape == SHP + "SourceReferenceResolvesShape"]
+        assert [(r.severity, r.path, r.value) for r in found] == [("Violation", PROV + "wasDerivedFrom", ID + "source/does-not-exist")]
+
+
+def test_the_validate_endpoint_carries_the_allowed_values() -> None:
+    from fastapi.testclient import TestClient
+
+    from api.web.app import create_app
+
+    client = TestClient(create_app(load_context().store))
+    bad = (CORPUS / "invalid" / "certainty-not-in-scheme.ttl").read_bytes()
+    report = client.post("/api/v1/validate", content=bad, headers={"Content-Type": "text/turtle"}).json()
+    (r,) = [r for r in report["results"] if r["severity"] == "Violation"]
+    assert [(v["value"], v["label"]["sv"], v["label"]["en"]) for v in r["allowed"]] == [
+        ("certainty:high", "Hög", "High"),
+        ("certainty:moderate", "Måttlig", "Moderate"),
+        ("certainty:low", "Låg", "Low"),
+        ("certainty:very-low", "Mycket låg", "Very low"),
+    ]
+    assert r["message"]["sv"].endswith(f"{CERTAINTY_LEVELS['sv']}.") and r["message"]["en"].endswith(f"{CERTAINTY_LEVELS['en']}.")
+
+
+def test_validate_command_lists_the_allowed_values() -> None:
+    proc = run_cli("validate", str(CORPUS / "invalid" / "certainty-not-in-scheme.ttl"))
+    assert proc.returncode == 1
+    assert f"Tillåtna värden för mh:certainty: {CERTAINTY_LEVELS['sv']}." in proc.stdout
+    assert f"Allowed values of mh:certainty: {CERTAINTY_LEVELS['en']}." in proc.stdout
+    data = json.loads(run_cli("validate", "--format", "json", str(CORPUS / "invalid" / "certainty-not-in-scheme.ttl")).stdout)
+    (r,) = [r for r in data["results"] if r["severity"] == "Violation"]
+    assert [v["value"] for v in r["allowed"]] == ["certainty:high", "certainty:moderate", "certainty:low", "certainty:very-low"]
