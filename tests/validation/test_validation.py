@@ -47,6 +47,11 @@ INVALID = {
         ("SPARQLConstraintComponent", "cost/test-cost-missing-document", PROV + "wasDerivedFrom", "SourceReferenceResolvesShape"),
         ("ClassConstraintComponent", "cost/test-cost-missing-document", PROV + "wasDerivedFrom", "StrategyFactShape-wasDerivedFrom"),
     },
+    "transition-without-agent": {
+        ("MinCountConstraintComponent", "evidence/school-sel--school-results--durlak-2011/activity/1", PROV + "wasAssociatedWith", "StatusTransitionShape-agent"),
+        ("MinCountConstraintComponent", "evidence/school-sel--school-results--durlak-2011/activity/1", PROV + "endedAtTime", "StatusTransitionShape-time"),
+        ("InConstraintComponent", "evidence/school-sel--school-results--durlak-2011/activity/1", MH + "workflowStep", "StatusTransitionShape-step"),
+    },
     "intervention-missing": {("SPARQLConstraintComponent", "evidence/test-intervention-missing", MH + "intervention", "InterventionExistsShape")},
     "duplicate-entry": {("SPARQLConstraintComponent", "evidence/test-duplicate", None, "NoDuplicateEntryShape")},
     "rationale-missing": {("SPARQLConstraintComponent", "evidence/test-no-rationale", MH + "certaintyRationale", "CertaintyRationaleShape")},
