@@ -407,6 +407,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "step_done_approve": ("Posten är godkänd och har nu status granskad.", "The entry is approved and now reviewed."),
     "step_done_publish": ("Posten är publicerad.", "The entry is published."),
     "step_done_retract": ("Posten är tillbakadragen.", "The entry is retracted."),
+    "retracted_mark": (
+        "Tillbakadragen: fyndet har dragits tillbaka efter granskning och räknas inte som evidens.",
+        "Retracted: the finding was withdrawn after review and does not count as evidence.",
+    ),
     "step_done_submit": ("Posten är inskickad som utkast och väntar på granskning.", "The entry is submitted as a draft and waits for review."),
     "submit_legend": ("Skicka in posten", "Submit the entry"),
     "submit_intro": (

@@ -92,6 +92,7 @@ def test_the_whole_workflow_with_four_eyes_and_history(service: tuple[TestClient
     assert step(client, "approve", "bob", '"0000000000000000"').status_code == 412  # type: ignore[attr-defined]
     assert client.get(ENTRY + "/review").json()["status"] == "draft"
 
+    assert 'id="retracted"' not in client.get(f"/id/evidence/{SLUG}").text
     approved = step(client, "approve", "bob", etag(client), note="Checked against the abstract.")
     assert approved.status_code == 200 and approved.json()["status"] == "reviewed"  # type: ignore[attr-defined]
     published = step(client, "publish", "bob", etag(client))
@@ -114,6 +115,7 @@ def test_the_whole_workflow_with_four_eyes_and_history(service: tuple[TestClient
     assert step(client, "retract", "bob", etag(client)).status_code == 422  # type: ignore[attr-defined]
     assert step(client, "retract", "bob", etag(client), note="Wrong outcome coded.").status_code == 200  # type: ignore[attr-defined]
 
+    assert 'id="retracted"' in client.get(f"/id/evidence/{SLUG}").text  # the public page says so; before, it did not
     # every step is a prov:Activity with agent and time, in SPARQL
     rows = sparql(
         client,
@@ -219,3 +221,13 @@ def test_no_token_is_ever_logged(service: tuple[TestClient, Path], caplog: pytes
     step(client, "approve", "bob", "stale")
     logged = "\n".join(r.getMessage() for r in caplog.records) + os.linesep.join(str(r.__dict__) for r in caplog.records)
     assert all(token not in logged for token in TOKENS.values())
+
+
+def test_every_step_is_in_the_openapi_with_its_refusals(service: tuple[TestClient, Path]) -> None:
+    client, _ = service
+    paths = client.get("/openapi.json").json()["paths"]
+    for action in ("approve", "publish", "retract"):
+        responses = paths["/api/v1/evidence/{entry_id}/" + action]["post"]["responses"]
+        assert {"200", "401", "403", "409", "412", "428"} <= set(responses)
+    assert {"412", "428"} <= set(paths["/api/v1/evidence/{entry_id}"]["put"]["responses"])
+    assert "get" in paths["/api/v1/review-queue"] and "get" in paths["/api/v1/evidence/{entry_id}/review"]

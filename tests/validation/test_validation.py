@@ -19,6 +19,8 @@ MH = "https://w3id.org/mhkg/ontology#"
 SHP = "https://w3id.org/mhkg/shapes#"
 PROV = "http://www.w3.org/ns/prov#"
 
+STEP = "evidence/school-sel--school-results--durlak-2011/activity/1"  # a workflow step (see transition-without-agent.ttl)
+
 # file -> the exact violations expected: (constraint component, focus node, path, source shape)
 INVALID = {
     "missing-intervention": {("MinCountConstraintComponent", "evidence/test-missing-intervention", MH + "intervention", "EvidenceEntryShape-intervention")},
@@ -48,9 +50,9 @@ INVALID = {
         ("ClassConstraintComponent", "cost/test-cost-missing-document", PROV + "wasDerivedFrom", "StrategyFactShape-wasDerivedFrom"),
     },
     "transition-without-agent": {
-        ("MinCountConstraintComponent", "evidence/school-sel--school-results--durlak-2011/activity/1", PROV + "wasAssociatedWith", "StatusTransitionShape-agent"),
-        ("MinCountConstraintComponent", "evidence/school-sel--school-results--durlak-2011/activity/1", PROV + "endedAtTime", "StatusTransitionShape-time"),
-        ("InConstraintComponent", "evidence/school-sel--school-results--durlak-2011/activity/1", MH + "workflowStep", "StatusTransitionShape-step"),
+        ("MinCountConstraintComponent", STEP, PROV + "wasAssociatedWith", "StatusTransitionShape-agent"),
+        ("MinCountConstraintComponent", STEP, PROV + "endedAtTime", "StatusTransitionShape-time"),
+        ("InConstraintComponent", STEP, MH + "workflowStep", "StatusTransitionShape-step"),
     },
     "intervention-missing": {("SPARQLConstraintComponent", "evidence/test-intervention-missing", MH + "intervention", "InterventionExistsShape")},
     "duplicate-entry": {("SPARQLConstraintComponent", "evidence/test-duplicate", None, "NoDuplicateEntryShape")},

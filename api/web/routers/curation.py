@@ -85,14 +85,21 @@ STEP_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def _step(
-    state: ServiceState, slug: str, action: str, *, authorization: str | None, if_match: str | None, note: str | None, triples: list[ox.Triple] | None = None
+    state: ServiceState,
+    entry_id: str,
+    action: str,
+    *,
+    authorization: str | None,
+    if_match: str | None,
+    note: str | None,
+    triples: list[ox.Triple] | None = None,
 ) -> JSONResponse:
     person = state.people.require(authorization, CURATOR if action == "revise" else REVIEWER)
     curation.writable(state.store)
     validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
     work = functools.partial(
         curation.transition_entry,
-        slug,
+        entry_id,
         action,
         person=person,
         note=note,
@@ -116,63 +123,63 @@ def queue(state: ServiceState = Depends(get_state)) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/evidence/{slug}/review",
+    "/evidence/{entry_id}/review",
     summary="An entry's workflow state: status, version, ETag (also as the header), who wrote this version, every step",
     responses={404: error("No such entry")},
 )
-def review_state(slug: str, state: ServiceState = Depends(get_state)) -> JSONResponse:
-    found = curation.entry_state(slug, root=state.root)
+def review_state(entry_id: str, state: ServiceState = Depends(get_state)) -> JSONResponse:
+    found = curation.entry_state(entry_id, root=state.root)
     return JSONResponse(found, headers={"ETag": found["etag"]})
 
 
 @router.put(
-    "/evidence/{slug}",
+    "/evidence/{entry_id}",
     summary="Submit a new version of an entry (a curator's token, If-Match): it replaces the file, links to its predecessor and goes back to draft",
     responses={**STEP_ERRORS, 400: error("The body is not well-formed"), 415: error("Unsupported media type")},
     openapi_extra=BODY,
 )
 async def revise(
-    slug: str,
+    entry_id: str,
     request: Request,
     state: ServiceState = Depends(get_state),
     authorization: str | None = Header(default=None),
     if_match: str | None = Header(default=None),
 ) -> JSONResponse:
     triples = await _entry(request)
-    return await _step(state, slug, "revise", authorization=authorization, if_match=if_match, note=None, triples=triples)
+    return await _step(state, entry_id, "revise", authorization=authorization, if_match=if_match, note=None, triples=triples)
 
 
 STEP_BODY = Body(default=None, examples=[{"note": "Checked against the source's abstract."}])
 
 
-@router.post("/evidence/{slug}/approve", summary="Approve a draft (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
+@router.post("/evidence/{entry_id}/approve", summary="Approve a draft (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
 async def approve(
-    slug: str,
+    entry_id: str,
     state: ServiceState = Depends(get_state),
     body: dict[str, str] | None = STEP_BODY,
     authorization: str | None = Header(default=None),
     if_match: str | None = Header(default=None),
 ) -> JSONResponse:
-    return await _step(state, slug, "approve", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+    return await _step(state, entry_id, "approve", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
 
 
-@router.post("/evidence/{slug}/publish", summary="Publish a reviewed entry (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
+@router.post("/evidence/{entry_id}/publish", summary="Publish a reviewed entry (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
 async def publish(
-    slug: str,
+    entry_id: str,
     state: ServiceState = Depends(get_state),
     body: dict[str, str] | None = STEP_BODY,
     authorization: str | None = Header(default=None),
     if_match: str | None = Header(default=None),
 ) -> JSONResponse:
-    return await _step(state, slug, "publish", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+    return await _step(state, entry_id, "publish", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
 
 
-@router.post("/evidence/{slug}/retract", summary="Retract an entry from any state, with a reason (a reviewer's token, If-Match)", responses=STEP_ERRORS)
+@router.post("/evidence/{entry_id}/retract", summary="Retract an entry from any state, with a reason (a reviewer's token, If-Match)", responses=STEP_ERRORS)
 async def retract(
-    slug: str,
+    entry_id: str,
     state: ServiceState = Depends(get_state),
     body: dict[str, str] | None = STEP_BODY,
     authorization: str | None = Header(default=None),
     if_match: str | None = Header(default=None),
 ) -> JSONResponse:
-    return await _step(state, slug, "retract", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+    return await _step(state, entry_id, "retract", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
