@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api import curation
-from api.curation.people import CURATOR, REVIEWER
+from api.curation.people import CURATOR, REVIEWER, Person
 from api.errors import EntryNotConformingError
 from api.web.deps import ServiceState, error, get_state
 
@@ -84,17 +84,10 @@ STEP_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _step(
-    state: ServiceState,
-    entry_id: str,
-    action: str,
-    *,
-    authorization: str | None,
-    if_match: str | None,
-    note: str | None,
-    triples: list[ox.Triple] | None = None,
-) -> JSONResponse:
-    person = state.people.require(authorization, CURATOR if action == "revise" else REVIEWER)
+async def take_step(
+    state: ServiceState, entry_id: str, action: str, *, person: Person, if_match: str | None, note: str | None, triples: list[ox.Triple] | None = None
+) -> curation.Submission:
+    """One workflow step by ``person``, one write at a time (the JSON API's and the pages' forms' alike)."""
     curation.writable(state.store)
     validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
     work = functools.partial(
@@ -110,8 +103,22 @@ async def _step(
         context=context,
         triples=triples,
     )
+    return await curation.serialised(state.write_lock, work)
+
+
+async def _step(
+    state: ServiceState,
+    entry_id: str,
+    action: str,
+    *,
+    authorization: str | None,
+    if_match: str | None,
+    note: str | None,
+    triples: list[ox.Triple] | None = None,
+) -> JSONResponse:
+    person = state.people.require(authorization, CURATOR if action == "revise" else REVIEWER)
     try:
-        done = await curation.serialised(state.write_lock, work)
+        done = await take_step(state, entry_id, action, person=person, if_match=if_match, note=note, triples=triples)
     except EntryNotConformingError as exc:
         return JSONResponse(exc.report, status_code=422)
     return JSONResponse(done.to_dict(), headers={"ETag": done.etag})
@@ -152,34 +159,25 @@ async def revise(
 STEP_BODY = Body(default=None, examples=[{"note": "Checked against the source's abstract."}])
 
 
-@router.post("/evidence/{entry_id}/approve", summary="Approve a draft (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
-async def approve(
-    entry_id: str,
-    state: ServiceState = Depends(get_state),
-    body: dict[str, str] | None = STEP_BODY,
-    authorization: str | None = Header(default=None),
-    if_match: str | None = Header(default=None),
-) -> JSONResponse:
-    return await _step(state, entry_id, "approve", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+STEP_SUMMARIES = {
+    "approve": "Approve a draft (a reviewer's token, If-Match; never one's own version)",
+    "publish": "Publish a reviewed entry (a reviewer's token, If-Match; never one's own version)",
+    "retract": "Retract an entry from any state, with a reason in the note (a reviewer's token, If-Match)",
+}
 
 
-@router.post("/evidence/{entry_id}/publish", summary="Publish a reviewed entry (a reviewer's token, If-Match; never one's own version)", responses=STEP_ERRORS)
-async def publish(
-    entry_id: str,
-    state: ServiceState = Depends(get_state),
-    body: dict[str, str] | None = STEP_BODY,
-    authorization: str | None = Header(default=None),
-    if_match: str | None = Header(default=None),
-) -> JSONResponse:
-    return await _step(state, entry_id, "publish", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+def _review_route(action: str) -> None:
+    async def review(
+        entry_id: str,
+        state: ServiceState = Depends(get_state),
+        body: dict[str, str] | None = STEP_BODY,
+        authorization: str | None = Header(default=None),
+        if_match: str | None = Header(default=None),
+    ) -> JSONResponse:
+        return await _step(state, entry_id, action, authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+
+    router.add_api_route(f"/evidence/{{entry_id}}/{action}", review, methods=["POST"], summary=STEP_SUMMARIES[action], responses=STEP_ERRORS, name=action)
 
 
-@router.post("/evidence/{entry_id}/retract", summary="Retract an entry from any state, with a reason (a reviewer's token, If-Match)", responses=STEP_ERRORS)
-async def retract(
-    entry_id: str,
-    state: ServiceState = Depends(get_state),
-    body: dict[str, str] | None = STEP_BODY,
-    authorization: str | None = Header(default=None),
-    if_match: str | None = Header(default=None),
-) -> JSONResponse:
-    return await _step(state, entry_id, "retract", authorization=authorization, if_match=if_match, note=(body or {}).get("note"))
+for _action in curation.workflow.REVIEW_ACTIONS:
+    _review_route(_action)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -433,30 +432,14 @@ async def review_step(
 async def _form_step(
     request: Request, state: ServiceState, slug: str, action: str, *, token: str, etag: str, note: str, triples: list[Any] | None, role: str
 ) -> Response:
-    from fastapi.concurrency import run_in_threadpool
-
     from api.errors import AccessError, ConflictError, EntryNotConformingError, PreconditionFailedError, PreconditionRequiredError
     from api.web.errors import status_of
+    from api.web.routers.curation import take_step
 
     lang = lang_of(request)
     try:
         person = state.people.require(f"Bearer {token}" if token else None, role)
-        curation.writable(state.store)
-        validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
-        work = functools.partial(
-            curation.transition_entry,
-            slug,
-            action,
-            person=person,
-            note=note,
-            if_match=etag,
-            store=state.store,
-            root=state.root,
-            validator=validator,
-            context=context,
-            triples=triples,
-        )
-        await curation.serialised(state.write_lock, work)
+        await take_step(state, slug, action, person=person, if_match=etag, note=note, triples=triples)
     except (AccessError, ConflictError, PreconditionFailedError, PreconditionRequiredError, SubmissionRefused, InvalidParameterError) as exc:
         entry = curation.entry_state(slug, root=state.root)
         problem: dict[str, Any] = {"text": exc.text(lang), "report": exc.report if isinstance(exc, EntryNotConformingError) else None}
