@@ -231,3 +231,17 @@ def test_every_step_is_in_the_openapi_with_its_refusals(service: tuple[TestClien
         assert {"200", "401", "403", "409", "412", "428"} <= set(responses)
     assert {"412", "428"} <= set(paths["/api/v1/evidence/{entry_id}"]["put"]["responses"])
     assert "get" in paths["/api/v1/review-queue"] and "get" in paths["/api/v1/evidence/{entry_id}/review"]
+
+
+def test_a_step_is_refused_unless_the_entry_validates(service: tuple[TestClient, Path]) -> None:
+    client, repo = service
+    assert client.post("/api/v1/evidence", content=entry_text(), headers={**TURTLE, **auth("alice")}).status_code == 201
+    path = repo / "evidence" / "entries" / f"{SLUG}.ttl"
+    broken = "\n".join(line for line in path.read_text().splitlines() if "mh:certainty certainty:" not in line) + "\n"
+    path.write_text(broken)  # edited by hand, outside the service: the GRADE certainty is gone
+    refused = step(client, "approve", "bob", etag(client))
+    assert refused.status_code == 422 and refused.json()["conforms"] is False  # type: ignore[attr-defined]
+    assert any(r["path"].endswith("#certainty") for r in refused.json()["results"] if r["path"])  # type: ignore[attr-defined]
+    assert path.read_text() == broken  # nothing written
+    path.write_text(broken.replace("    mh:certaintyBasis", "    mh:certainty certainty:low ;\n    mh:certaintyBasis"))
+    assert step(client, "approve", "bob", etag(client)).status_code == 200  # type: ignore[attr-defined]  # the control: repaired, it passes
