@@ -50,6 +50,7 @@ LAYERS: dict[str, set[str]] = {
         "api.knowledge",
         "api.validation",
         "api.analysis",
+        "api.curation",  # mhkg curators token (the people's file)
         "api.web",
     },
 }

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pyoxigraph as ox
 
-from api.curation import workflow
+import api.curation.workflow as workflow
 from api.curation.people import Person
 from api.errors import (
     EntryEncodingError,

@@ -380,12 +380,10 @@ def write(path: Path, record: EntryFile, *, new: bool) -> bytes:
 
 
 def replace_in_store(store: EmbeddedStore, old: Iterable[ox.Triple], new: list[ox.Triple]) -> None:
-    """Swap an entry's triples in the store in one transaction: every triple about the old file's subjects (asserted
-    and inferred) goes, the new file's come in; the caller then materialises the closures again."""
+    """Swap an entry's triples in the store: every triple about the old file's subjects (asserted and inferred) goes,
+    the new file's come in; the caller then materialises the closures again."""
     subjects = {t.subject for t in old} | {t.subject for t in new}
-    lines = "".join(f"DELETE WHERE {{ {s} ?p ?o }} ;\n" for s in sorted(subjects, key=str) if isinstance(s, ox.NamedNode))
-    data = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in new)
-    store.update(lines + "INSERT DATA {\n" + data + "\n}")
+    store.replace_subjects([s for s in subjects if isinstance(s, ox.NamedNode | ox.BlankNode)], new)
 
 
 def conforms(report: Any) -> None:

@@ -45,6 +45,18 @@ class EmbeddedStore:
             self._store.extend(quads)
             self._writes += 1
 
+    def replace_subjects(self, subjects: Iterable[ox.NamedNode | ox.BlankNode], triples: Iterable[ox.Triple]) -> None:
+        """Swap what the store says about some subjects: every triple of the default graph with one of ``subjects``
+        (asserted and inferred) goes, ``triples`` come in. Writers wait on one another; a reader in the same instant
+        may see the subjects without their triples, never a mix of old and new (an entry's file is replaced the same way)."""
+        new = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        with self._lock:
+            old = [q for s in set(subjects) for q in self._store.quads_for_pattern(s, None, None, ox.DefaultGraph())]
+            for quad in old:
+                self._store.remove(quad)
+            self._store.extend(new)
+            self._writes += 1
+
     def load_file(self, path: Path, fmt: ox.RdfFormat | None = None) -> None:
         """Bulk-load an RDF file into the default graph."""
         with self._lock:

@@ -245,3 +245,17 @@ def test_a_step_is_refused_unless_the_entry_validates(service: tuple[TestClient,
     assert path.read_text() == broken  # nothing written
     path.write_text(broken.replace("    mh:certaintyBasis", "    mh:certainty certainty:low ;\n    mh:certaintyBasis"))
     assert step(client, "approve", "bob", etag(client)).status_code == 200  # type: ignore[attr-defined]  # the control: repaired, it passes
+
+
+def test_the_catalogue_query_entry_history_gives_the_steps(service: tuple[TestClient, Path]) -> None:
+    client, _ = service
+    iri = f"https://w3id.org/mhkg/id/evidence/{SLUG}"
+
+    def rows() -> list[tuple[str, str, str | None]]:
+        bindings = client.get("/api/v1/queries/entry-history", params={"entry": iri}).json()["results"]["bindings"]
+        return [(b["step"]["value"], b["agent_label"]["value"], b.get("note", {}).get("value")) for b in bindings]
+
+    assert rows() == []  # nothing yet
+    client.post("/api/v1/evidence", content=entry_text(), headers={**TURTLE, **auth("alice")})
+    step(client, "approve", "bob", etag(client), note="ok")
+    assert rows() == [("submit", "Alice Andersson", None), ("approve", "Bob Berg", "ok")]

@@ -31,6 +31,7 @@ PARAMS = {
     "shared-responsibility": [{}, {"org": ID + "organisation/trafiknamnden"}],
     "interventions-for-goal": [{}, {"sdg_target": "http://metadata.un.org/sdg/3.4"}],
     "evidence-by-outcome": [{}, {"outcome": ID + "outcome/loneliness"}],
+    "entry-history": [{}, {"entry": ID + "evidence/housing-first--housing-stability--baxter-2019"}],
 }
 CONCATENATED = {
     "justification_sv",

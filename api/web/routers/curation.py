@@ -6,7 +6,6 @@ The logic is :mod:`api.curation`; this router reads the request, runs it and ans
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pyoxigraph as ox
@@ -15,9 +14,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api import curation
-from api.curation.people import CURATOR, REVIEWER, Person
+from api.curation.people import CURATOR, REVIEWER
 from api.errors import EntryNotConformingError
 from api.web.deps import ServiceState, error, get_state
+from api.web.steps import take_step
 
 router = APIRouter(prefix="/api/v1", tags=["Curation"])
 BODY = {"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in curation.FORMATS}, "required": True}}
@@ -82,28 +82,6 @@ STEP_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "The entry with its new status or content does not conform (the SHACL report is the body), or a retraction has no reason"},
     428: error("No If-Match: give the entry's ETag"),
 }
-
-
-async def take_step(
-    state: ServiceState, entry_id: str, action: str, *, person: Person, if_match: str | None, note: str | None, triples: list[ox.Triple] | None = None
-) -> curation.Submission:
-    """One workflow step by ``person``, one write at a time (the JSON API's and the pages' forms' alike)."""
-    curation.writable(state.store)
-    validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
-    work = functools.partial(
-        curation.transition_entry,
-        entry_id,
-        action,
-        person=person,
-        note=note,
-        if_match=if_match,
-        store=state.store,
-        root=state.root,
-        validator=validator,
-        context=context,
-        triples=triples,
-    )
-    return await curation.serialised(state.write_lock, work)
 
 
 async def _step(

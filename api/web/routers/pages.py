@@ -434,7 +434,7 @@ async def _form_step(
 ) -> Response:
     from api.errors import AccessError, ConflictError, EntryNotConformingError, PreconditionFailedError, PreconditionRequiredError
     from api.web.errors import status_of
-    from api.web.routers.curation import take_step
+    from api.web.steps import take_step
 
     lang = lang_of(request)
     try:
