@@ -36,6 +36,7 @@ PAGES = [
     ("/query", "query"),
     ("/query?example=committee-measures", "query-example"),
     ("/curation", "curation"),
+    ("/curation/school-sel--school-results--durlak-2011", "review"),
     ("/ontology", "ontology"),
     ("/shapes", "shapes"),
     ("/id/scheme/settings", "concept-scheme"),

@@ -74,6 +74,7 @@ async def submit(request: Request, state: ServiceState = Depends(get_state), aut
 
 
 STEP_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error("The body is not JSON (or, for a new version, not well-formed RDF)"),
     401: error("No token"),
     403: error("Wrong token, the role is missing, or the reviewer submitted or revised this version themselves (four eyes)"),
     404: error("No such entry"),

@@ -338,6 +338,27 @@ ev:my-new-entry a mh:EvidenceEntry ;
 """
 
 
+def _workflow_texts() -> dict[str, dict[str, dict[str, str]]]:
+    """The names of the curation statuses and the confirmations of the workflow's steps, in both languages."""
+    from api.i18n import text_map
+
+    return {
+        "status": {
+            "draft": text_map("status_draft"),
+            "reviewed": text_map("status_reviewed"),
+            "published": text_map("status_published"),
+            "retracted": text_map("status_retracted"),
+        },
+        "done": {
+            "submit": text_map("step_done_submit"),
+            "approve": text_map("step_done_approve"),
+            "publish": text_map("step_done_publish"),
+            "retract": text_map("step_done_retract"),
+            "revise": text_map("step_done_revise"),
+        },
+    }
+
+
 def _queue(state: ServiceState) -> dict[str, list[dict[str, Any]]]:
     waiting = curation.review_queue(state.root)
     return {status: [e for e in waiting if e["status"] == status] for status in ("draft", "reviewed")}
@@ -353,7 +374,9 @@ def review_page(request: Request, slug: str, done: str | None = None, state: Ser
     """One entry under review: its status, what changed against the previous version, every step, and the
     reviewer's form (their token, a note, approve / publish / retract), which needs no script."""
     entry = curation.entry_state(slug, root=state.root)  # NotFoundError: the 404 page
-    return render(request, "review.html", entry=entry, diff=_diff(entry), done=done if done in curation.workflow.ACTIONS else None, problem=None)
+    return render(
+        request, "review.html", entry=entry, diff=_diff(entry), done=done if done in curation.workflow.ACTIONS else None, problem=None, texts=_workflow_texts()
+    )
 
 
 def _diff(entry: dict[str, Any]) -> str:
@@ -409,7 +432,7 @@ async def revise_form(
     except KnowledgeSyntaxError as exc:
         found = curation.entry_state(slug, root=state.root)
         problem = {"text": f"{exc.detail} ({exc.line}:{exc.column})", "report": None}
-        page = render(request, "review.html", entry=found, diff=_diff(found), done=None, problem=problem)
+        page = render(request, "review.html", entry=found, diff=_diff(found), done=None, problem=problem, texts=_workflow_texts())
         page.status_code = 400
         return page
     return await _form_step(request, state, slug, "revise", token=token, etag=etag, note="", triples=triples, role=curation.CURATOR)
@@ -443,7 +466,7 @@ async def _form_step(
     except (AccessError, ConflictError, PreconditionFailedError, PreconditionRequiredError, SubmissionRefused, InvalidParameterError) as exc:
         entry = curation.entry_state(slug, root=state.root)
         problem: dict[str, Any] = {"text": exc.text(lang), "report": exc.report if isinstance(exc, EntryNotConformingError) else None}
-        page = render(request, "review.html", entry=entry, diff=_diff(entry), done=None, problem=problem)
+        page = render(request, "review.html", entry=entry, diff=_diff(entry), done=None, problem=problem, texts=_workflow_texts())
         page.status_code = status_of(exc) or 400
         return page
     return RedirectResponse(f"/curation/{slug}?lang={lang}&done={action}", status_code=303)
