@@ -33,6 +33,8 @@ PARAMS = {
     "evidence-by-outcome": [{}, {"outcome": ID + "outcome/loneliness"}],
     "entry-history": [{}, {"entry": ID + "evidence/housing-first--housing-stability--baxter-2019"}],
 }
+EMPTY_ON_THE_BUNDLED_KNOWLEDGE = {"entry-history"}
+"""Queries with no rows on the bundled knowledge: no entry has been through the review service yet."""
 CONCATENATED = {
     "justification_sv",
     "justification_en",
@@ -103,6 +105,9 @@ def test_catalogue_query_gives_the_same_answer_embedded_and_on_oxigraph_server(n
         text = get_query(name).bind(params)
         embedded = store.select(text)
         served = remote.select(text)
+        if name in EMPTY_ON_THE_BUNDLED_KNOWLEDGE:
+            assert embedded == [] and served == []  # the same answer; rows are compared in tests/curation/test_workflow.py
+            continue
         assert embedded, f"{name} {params}: no rows to compare"
         assert normalise(embedded) == normalise(served), f"{name} {params}"
 
