@@ -86,10 +86,6 @@ class RepositoryContext:
         with self._lock:
             self._files = {**self._files, path.resolve(): list(triples)}
 
-    def add(self, triples: list[ox.Triple], path: Path | None = None) -> None:
-        """Count an accepted entry as part of the repository."""
-        self.put(path or Path(f"/nonexistent/{len(self._files)}.ttl"), triples)
-
 
 @dataclass(frozen=True)
 class Submission:
@@ -306,9 +302,7 @@ def transition_entry(
     record, data = workflow.read(path, iri)
     workflow.check_if_match(if_match, workflow.etag_of(data), iri=iri, slug=slug)
     if step.name == "revise":
-        if triples is None:
-            raise EntryRefusedError("revision_same_iri", iri=iri)
-        if entry_iri(triples)[0] != iri:
+        if triples is None or entry_iri(triples)[0] != iri:
             raise EntryRefusedError("revision_same_iri", iri=iri)
         changed = workflow.revised(record, triples, person, note)
     else:
@@ -317,25 +311,28 @@ def transition_entry(
     return Submission(iri=iri, file=(ENTRIES / path.name).as_posix(), report=report, etag=workflow.etag_of(written), status=changed.status)
 
 
-def entry_state(slug: str, *, root: Path) -> dict[str, Any]:
-    """An entry's workflow state: status, version, ETag, who wrote the current version, and its steps.
-
-    Raises:
-        NotFoundError: no such entry file.
-    """
-    iri = _slug_iri(slug)
-    record, data = workflow.read(_entry_path(root, slug), iri)
+def _summary(slug: str, record: workflow.EntryFile, data: bytes) -> dict[str, Any]:
+    """What the review page, the queue and the API say of an entry: status, version, ETag, authors, steps, diff."""
     return {
-        "iri": iri,
+        "iri": record.iri,
         "slug": slug,
         "status": record.status,
         "version": record.version,
         "etag": workflow.etag_of(data),
         "authors": sorted(record.authors()),
         "history": record.activities(),
-        "previous_text": record.previous_text(),
-        "text": workflow.canonical_turtle(record.entry),
+        "diff": workflow.diff(record),
     }
+
+
+def entry_state(slug: str, *, root: Path) -> dict[str, Any]:
+    """An entry's workflow state (see :func:`_summary`), with its text and the text of the version it replaced.
+
+    Raises:
+        NotFoundError: no such entry file.
+    """
+    record, data = workflow.read(_entry_path(root, slug), _slug_iri(slug))
+    return _summary(slug, record, data) | {"previous_text": record.previous_text(), "text": workflow.canonical_turtle(record.entry)}
 
 
 def review_queue(root: Path) -> list[dict[str, Any]]:
@@ -344,28 +341,14 @@ def review_queue(root: Path) -> list[dict[str, Any]]:
     for path in sorted((root / ENTRIES).glob("*.ttl")):
         if path.name.startswith("."):
             continue
-        iri = ID + "evidence/" + path.stem
         try:
-            record, data = workflow.read(path, iri)
+            record, data = workflow.read(path, ID + "evidence/" + path.stem)
         except Exception:  # noqa: BLE001, S112 - a file that does not parse is the validator's business, not the queue's
             continue
         if record.status in ("draft", "reviewed"):
             label = {t.object.language or "": t.object.value for t in record.entry if t.predicate == workflow.RDFS_LABEL and isinstance(t.object, ox.Literal)}
-            steps = record.activities()
-            out.append(
-                {
-                    "iri": iri,
-                    "slug": path.stem,
-                    "label": label,
-                    "status": record.status,
-                    "version": record.version,
-                    "etag": workflow.etag_of(data),
-                    "authors": sorted(record.authors()),
-                    "changed": steps[-1].get("time", "") if steps else "",
-                    "history": steps,
-                    "diff": workflow.diff(record),
-                }
-            )
+            summary = _summary(path.stem, record, data)
+            out.append(summary | {"label": label, "changed": summary["history"][-1].get("time", "") if summary["history"] else ""})
     return sorted(out, key=lambda e: (e["changed"], e["slug"]))
 
 

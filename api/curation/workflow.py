@@ -68,7 +68,6 @@ P_CREATED = ox.NamedNode(DCT + "created")
 P_REVISION_OF = ox.NamedNode(PROV + "wasRevisionOf")
 TRANSITION = ox.NamedNode(VOCAB + "StatusTransition")
 ENTRY_VERSION = ox.NamedNode(VOCAB + "EntryVersion")
-ENTRY = ox.NamedNode(VOCAB + "EvidenceEntry")
 
 
 @dataclass(frozen=True)

@@ -373,19 +373,13 @@ def curation_page(request: Request, state: ServiceState = Depends(get_state)) ->
 def review_page(request: Request, slug: str, done: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
     """One entry under review: its status, what changed against the previous version, every step, and the
     reviewer's form (their token, a note, approve / publish / retract), which needs no script."""
-    entry = curation.entry_state(slug, root=state.root)  # NotFoundError: the 404 page
-    return render(
-        request, "review.html", entry=entry, diff=_diff(entry), done=done if done in curation.workflow.ACTIONS else None, problem=None, texts=_workflow_texts()
-    )
+    return _review(request, state, slug, done=done if done in curation.workflow.ACTIONS else None)  # NotFoundError: the 404 page
 
 
-def _diff(entry: dict[str, Any]) -> str:
-    import difflib
-
-    if entry["previous_text"] is None:
-        return ""
-    lines = difflib.unified_diff(entry["previous_text"].splitlines(keepends=True), entry["text"].splitlines(keepends=True), n=1)
-    return "".join(lines)
+def _review(request: Request, state: ServiceState, slug: str, *, done: str | None = None, problem: dict[str, Any] | None = None) -> HTMLResponse:
+    """The review page of an entry as it is now, with a confirmation or a refusal."""
+    entry = curation.entry_state(slug, root=state.root)
+    return render(request, "review.html", entry=entry, done=done, problem=problem, texts=_workflow_texts())
 
 
 @router.post("/curation/submit", response_class=HTMLResponse)
@@ -430,9 +424,7 @@ async def revise_form(
     try:
         triples = curation.parse_entry(entry.encode(), "text/turtle")
     except KnowledgeSyntaxError as exc:
-        found = curation.entry_state(slug, root=state.root)
-        problem = {"text": f"{exc.detail} ({exc.line}:{exc.column})", "report": None}
-        page = render(request, "review.html", entry=found, diff=_diff(found), done=None, problem=problem, texts=_workflow_texts())
+        page = _review(request, state, slug, problem={"text": f"{exc.detail} ({exc.line}:{exc.column})", "report": None})
         page.status_code = 400
         return page
     return await _form_step(request, state, slug, "revise", token=token, etag=etag, note="", triples=triples, role=curation.CURATOR)
@@ -464,9 +456,8 @@ async def _form_step(
         person = state.people.require(f"Bearer {token}" if token else None, role)
         await take_step(state, slug, action, person=person, if_match=etag, note=note, triples=triples)
     except (AccessError, ConflictError, PreconditionFailedError, PreconditionRequiredError, SubmissionRefused, InvalidParameterError) as exc:
-        entry = curation.entry_state(slug, root=state.root)
-        problem: dict[str, Any] = {"text": exc.text(lang), "report": exc.report if isinstance(exc, EntryNotConformingError) else None}
-        page = render(request, "review.html", entry=entry, diff=_diff(entry), done=None, problem=problem, texts=_workflow_texts())
+        problem = {"text": exc.text(lang), "report": exc.report if isinstance(exc, EntryNotConformingError) else None}
+        page = _review(request, state, slug, problem=problem)
         page.status_code = status_of(exc) or 400
         return page
     return RedirectResponse(f"/curation/{slug}?lang={lang}&done={action}", status_code=303)
