@@ -366,7 +366,7 @@ def _queue(state: ServiceState) -> dict[str, list[dict[str, Any]]]:
 
 @router.get("/curation", response_class=HTMLResponse)
 def curation_page(request: Request, state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    return render(request, "curation.html", text=EXAMPLE_ENTRY, report=None, syntax=None, queue=_queue(state))
+    return _curation(request, state, EXAMPLE_ENTRY)
 
 
 @router.get("/curation/{slug}", response_class=HTMLResponse)
@@ -398,19 +398,11 @@ async def submit_form(request: Request, entry: str = Form(...), token: str = For
         validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
         done = await curation.submit(triples, person=person, lock=state.write_lock, store=state.store, root=state.root, validator=validator, context=context)
     except KnowledgeSyntaxError as exc:
-        syntax = {"line": exc.line, "column": exc.column, "message": exc.detail}
-        page = render(request, "curation.html", text=entry, report=None, syntax=syntax, queue=_queue(state))
-        page.status_code = 400
-        return page
+        return _curation(request, state, entry, syntax=_syntax(exc), status=400)
     except EntryNotConformingError as exc:
-        page = render(request, "curation.html", text=entry, report=exc.report, syntax=None, queue=_queue(state))
-        page.status_code = 422
-        return page
+        return _curation(request, state, entry, report=exc.report, status=422)
     except (AccessError, ConflictError, SubmissionRefused) as exc:
-        syntax = {"line": "-", "column": "-", "message": exc.text(lang)}
-        page = render(request, "curation.html", text=entry, report=None, syntax=syntax, queue=_queue(state))
-        page.status_code = status_of(exc) or 400
-        return page
+        return _curation(request, state, entry, syntax=_refusal(exc.text(lang)), status=status_of(exc) or 400)
     return RedirectResponse(f"/curation/{done.iri.rsplit('/', 1)[-1]}?lang={lang}&done=submit", status_code=303)
 
 
@@ -473,13 +465,28 @@ def curation_check(request: Request, entry: str = Form(...), state: ServiceState
     try:
         triples = parse_text(entry, ox.RdfFormat.TURTLE, name="entry")
     except KnowledgeSyntaxError as exc:
-        return render(
-            request, "curation.html", text=entry, report=None, syntax={"line": exc.line, "column": exc.column, "message": exc.detail}, queue=_queue(state)
-        )
+        return _curation(request, state, entry, syntax=_syntax(exc))
     try:
         report = curation.validate_triples(triples, validator=state.validator, context=state.repository).to_dict()
     except SubmissionRefused as exc:
-        return render(
-            request, "curation.html", text=entry, report=None, syntax={"line": "-", "column": "-", "message": exc.text(lang_of(request))}, queue=_queue(state)
-        )
-    return render(request, "curation.html", text=entry, report=report, syntax=None, queue=_queue(state))
+        return _curation(request, state, entry, syntax=_refusal(exc.text(lang_of(request))))
+    return _curation(request, state, entry, report=report)
+
+
+def _curation(
+    request: Request, state: ServiceState, text: str, *, report: dict[str, Any] | None = None, syntax: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """The curation page with the visitor's text, its report or the reason it was refused, and the review queue."""
+    page = render(request, "curation.html", text=text, report=report, syntax=syntax, queue=_queue(state))
+    page.status_code = status
+    return page
+
+
+def _syntax(exc: Any) -> dict[str, Any]:
+    """Where a Turtle text does not parse (a KnowledgeSyntaxError), as the curation page shows it."""
+    return {"line": exc.line, "column": exc.column, "message": exc.detail}
+
+
+def _refusal(message: str) -> dict[str, Any]:
+    """A refusal that is not about a line of the text, in the same place on the page."""
+    return {"line": "-", "column": "-", "message": message}
