@@ -521,14 +521,7 @@ def pick(value: Mapping[str, Any] | str | None, lang: str) -> Any:
     >>> pick({"sv": [], "en": ["only English"]}, "sv"), pick("ISO 3166", "en"), pick(None, "sv")
     ([], 'ISO 3166', '')
     """
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    for code in (lang, "en", "sv", ""):
-        if value.get(code) is not None:
-            return value[code]
-    return ""
+    return pick_tagged(value, lang)[0]
 
 
 def pick_tagged(value: Mapping[str, Any] | str | None, lang: str) -> tuple[Any, str]:
@@ -537,11 +530,14 @@ def pick_tagged(value: Mapping[str, Any] | str | None, lang: str) -> tuple[Any, 
     >>> pick_tagged({"en": "checked against the DOI"}, "sv"), pick_tagged({"sv": "Barn", "en": "Children"}, "sv")
     (('checked against the DOI', 'en'), ('Barn', ''))
     """
-    if isinstance(value, Mapping):
-        for code in (lang, "en", "sv", ""):
-            if value.get(code) is not None:
-                return value[code], ("" if code in (lang, "") else code)
-    return pick(value, lang), ""
+    if value is None:
+        return "", ""
+    if isinstance(value, str):
+        return value, ""
+    for code in (lang, "en", "sv", ""):
+        if value.get(code) is not None:
+            return value[code], ("" if code in (lang, "") else code)
+    return "", ""
 
 
 def number(value: float, lang: str, *, decimals: int = 2) -> str:
