@@ -17,7 +17,7 @@ from api import curation
 from api.curation.people import CURATOR, REVIEWER
 from api.errors import EntryNotConformingError
 from api.web.deps import ServiceState, error, get_state
-from api.web.steps import take_step
+from api.web.steps import submit_as, take_step
 
 router = APIRouter(prefix="/api/v1", tags=["Curation"])
 BODY = {"requestBody": {"content": {m: {"schema": {"type": "string"}} for m in curation.FORMATS}, "required": True}}
@@ -63,11 +63,10 @@ async def validate(request: Request, state: ServiceState = Depends(get_state)) -
 )
 async def submit(request: Request, state: ServiceState = Depends(get_state), authorization: str | None = Header(default=None)) -> JSONResponse:
     person = state.people.require(authorization, CURATOR)
-    curation.writable(state.store)
+    curation.writable(state.store)  # before the body is read
     triples = await _entry(request)
-    validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))  # made on first use: off the event loop
     try:
-        done = await curation.submit(triples, person=person, lock=state.write_lock, store=state.store, root=state.root, validator=validator, context=context)
+        done = await submit_as(state, triples, person)
     except EntryNotConformingError as exc:
         return JSONResponse(exc.report, status_code=422)  # the SHACL report is the body
     return JSONResponse(done.to_dict(), status_code=201, headers={"ETag": done.etag, "Location": f"/api/v1/evidence/{done.iri.rsplit('/', 1)[-1]}/review"})

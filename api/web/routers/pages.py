@@ -385,18 +385,15 @@ def _review(request: Request, state: ServiceState, slug: str, *, done: str | Non
 @router.post("/curation/submit", response_class=HTMLResponse)
 async def submit_form(request: Request, entry: str = Form(...), token: str = Form(""), state: ServiceState = Depends(get_state)) -> Response:
     """A curator's submission from the curation page (no script): a new draft, then its review page (303)."""
-    from fastapi.concurrency import run_in_threadpool
-
     from api.errors import AccessError, ConflictError, EntryNotConformingError, KnowledgeSyntaxError
     from api.web.errors import status_of
+    from api.web.steps import submit_as
 
     lang = lang_of(request)
     try:
         person = state.people.require(f"Bearer {token}" if token else None, curation.CURATOR)
-        curation.writable(state.store)
-        triples = curation.parse_entry(entry.encode(), "text/turtle")
-        validator, context = await run_in_threadpool(lambda: (state.validator, state.repository))
-        done = await curation.submit(triples, person=person, lock=state.write_lock, store=state.store, root=state.root, validator=validator, context=context)
+        curation.writable(state.store)  # before the text is parsed
+        done = await submit_as(state, curation.parse_entry(entry.encode(), "text/turtle"), person)
     except KnowledgeSyntaxError as exc:
         return _curation(request, state, entry, syntax=_syntax(exc), status=400)
     except EntryNotConformingError as exc:
