@@ -7,11 +7,11 @@ PNG files the README shows into ``docs/screenshots/``.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.browser import FLAGS, chromium_path
 from harness.net import wait_for
 from harness.servers import serve_app
 
@@ -24,7 +24,6 @@ SHOTS = [
     ("briefing-sv.png", "/briefing/trafiknamnden?lang=sv", "print"),
 ]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def take(out: Path) -> list[Path]:
@@ -34,7 +33,7 @@ def take(out: Path) -> list[Path]:
     from api.knowledge.build import current_store
     from api.web.app import create_app
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_path()
     if not chromium:
         raise SystemExit("Chromium is not installed (scripts/setup installs Debian's chromium)")
     out.mkdir(parents=True, exist_ok=True)

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from harness.browser import FLAGS
+from harness.browser import chromium_path as installed_chromium
+
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CORPUS = Path(__file__).parents[1] / "data" / "validation"
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = installed_chromium()
     if not path:
         pytest.fail("Chromium is not installed (scripts/setup installs Debian's chromium)")
     return path
