@@ -211,6 +211,11 @@ class ReasonRequiredError(SubmissionRefused):
     """A retraction needs a reason."""
 
 
+class AssetsMissingError(BilingualError, MhkgError):
+    """A page needs browser code that the set-up installs from the npm registry (YASGUI, Swagger UI), and it is not
+    installed; the message says which package and how to install it."""
+
+
 class PeopleConfigError(BilingualError, MhkgError):
     """The people's file (curators and reviewers) cannot be read, or a person in it is not of the expected form."""
 

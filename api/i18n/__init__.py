@@ -429,6 +429,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "path_entry": ("Fynd", "Finding"),
     "path_intervention": ("Insats", "Intervention"),
     "path_source": ("Källa", "Source"),
+    # the SPARQL editor (/query/editor: YASGUI)
+    "nav_editor": ("SPARQL-redigerare", "SPARQL editor"),
+    "editor_title": ("SPARQL-redigerare", "SPARQL editor"),
+    "editor_intro": (
+        "Skriv och kör SPARQL-frågor mot tjänstens egen slutpunkt, {endpoint}. Frågekatalogens frågor finns som flikar, "
+        "med exempelvärden ifyllda. Ctrl+mellanslag föreslår prefix, klasser och egenskaper ur grafen. "
+        "Länkikonen ger en permalänk till frågan. Redigeraren är YASGUI, vars knappar och menyer är på engelska.",
+        "Write and run SPARQL queries against the service's own endpoint, {endpoint}. The query catalogue's queries are "
+        "tabs, with example values filled in. Ctrl+Space suggests prefixes, classes and properties from the graph. "
+        "The link icon gives a permalink to the query. The editor is YASGUI, whose buttons and menus are in English.",
+    ),
+    "editor_plain": ("Frågesidan fungerar utan JavaScript", "The query page works without JavaScript"),
+    "editor_noscript": (
+        "Redigeraren behöver JavaScript. Frågesidan har samma frågor och fungerar utan.",
+        "The editor needs JavaScript. The query page has the same queries and works without it.",
+    ),
+    "editor_open": (
+        "SPARQL-redigeraren, med syntaxfärgning, komplettering och permalänkar (kräver JavaScript)",
+        "The SPARQL editor, with highlighting, completion and permalinks (needs JavaScript)",
+    ),
+    "editor_first_tab": ("Exempel", "Example"),
+    "editor_tab": ("Fråga", "Query"),
 }
 # Kinds of organisation (classes of the ontology, by local name): the name of one, for a label.
 KINDS = {
@@ -768,6 +790,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_502": ("En annan server svarade inte", "Bad gateway"),
     "status_503": ("Tjänsten kan inte svara just nu", "Service unavailable"),
     "status_other": ("Något gick fel", "Something went wrong"),
+    "assets_missing": (
+        "Sidan behöver npm-paketet {package}, som inte är installerat i {folder}. "
+        "Kör scripts/setup (det installerar paketen från npm-registret) och ladda sedan om sidan.",
+        "This page needs the npm package {package}, which is not installed in {folder}. "
+        "Run scripts/setup (it installs the packages from the npm registry), then reload the page.",
+    ),
 }
 
 

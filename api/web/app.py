@@ -17,7 +17,7 @@ from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore
 from api.web import caching, errors
 from api.web.middleware import AccessLogMiddleware, HeadMiddleware, ReadOnlyCorsMiddleware
-from api.web.routers import curation, linked_data, operations, pages, rest, sparql
+from api.web.routers import curation, linked_data, operations, pages, rest, sparql, workbench
 from api.web.state import ServiceState
 
 
@@ -46,12 +46,15 @@ def create_app(
         title="Mental Health Knowledge Graph",
         version=__version__,
         description="Region Stockholm's mental-health strategy and its evidence: SPARQL 1.1 endpoint, REST API, linked data and pages.",
+        docs_url=None,  # /docs is the workbench router's: Swagger UI from the service's own files, not a CDN
+        redoc_url=None,
     )
     state = ServiceState(store=store, settings=settings, root=root, token=token)  # type: ignore[arg-type]
     app.state.mhkg = state
     if state.embedded:
         remove_temporaries(state.root)  # what a crash mid-submission may have left
     errors.install(app)  # one error boundary: the table from error class to status, answered per audience
+    workbench.mount(app)  # the npm packages' files under /static/vendor/, ahead of /static itself
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     app.add_middleware(caching.ConditionalGetMiddleware)  # innermost: CORS and the access log see its 304s
@@ -66,4 +69,5 @@ def create_app(
     app.include_router(curation.router)
     app.include_router(linked_data.router)
     app.include_router(pages.router)
+    app.include_router(workbench.router)
     return app

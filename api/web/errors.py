@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import (
     AccessError,
+    AssetsMissingError,
     ClientLimitError,
     ConflictError,
     EntryEncodingError,
@@ -84,6 +85,7 @@ STATUS: dict[type[MhkgError], int] = {
     QueryBusyError: 503,
     ClientLimitError: 429,
     WorkerFailedError: 503,
+    AssetsMissingError: 503,  # the set-up has not installed a page's browser code (scripts/setup does)
     StoreError: 502,  # the store (a remote SPARQL server) did not answer
     ReasonerError: 500,
     InconsistentOntologyError: 500,
