@@ -25,9 +25,9 @@
   Yasqe.defaults.value = config.start.query;
   Yasqe.defaults.collapsePrefixesOnLoad = true; // the prologue folds to one line (click to open)
 
-  // IRIs in the results table link to their pages: ours (config.base) on this host, at /id/… .
+  // IRIs in the results table link to their pages: ours (config.base) on this host, at /id/… (YASR opens every link
+  // in a new window).
   var table = Yasr.plugins.table;
-  table.defaults.openIriInNewWindow = false;
   var ours = new RegExp("href=(['\"])" + config.base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "g");
   var link = table.prototype.getUriLinkFromBinding;
   table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
