@@ -451,6 +451,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "editor_first_tab": ("Exempel", "Example"),
     "editor_tab": ("Fråga", "Query"),
+    "editor_endpoint": ("SPARQL-slutpunkt", "SPARQL endpoint"),
 }
 # Kinds of organisation (classes of the ontology, by local name): the name of one, for a label.
 KINDS = {

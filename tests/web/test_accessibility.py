@@ -35,6 +35,7 @@ PAGES = [
     ("/network", "network"),
     ("/query", "query"),
     ("/query?example=committee-measures", "query-example"),
+    ("/query/editor", "editor"),
     ("/curation", "curation"),
     ("/curation/school-sel--school-results--durlak-2011", "review"),
     ("/ontology", "ontology"),

@@ -101,12 +101,13 @@ def test_the_page_is_in_swedish_by_default_and_english_on_request(client: TestCl
     assert "<h1>SPARQL-redigerare</h1>" in client.get("/query/editor").text
     english = client.get("/query/editor?lang=en").text
     assert "<h1>SPARQL editor</h1>" in english and "The query page works without JavaScript" in english
-    assert editor_config(client, "en")["tabName"] == "Query" and editor_config(client)["tabName"] == "Fråga"
+    assert editor_config(client, "en")["texts"] == {"tab": "Query", "editor": "SPARQL query", "endpoint": "SPARQL endpoint"}
+    assert editor_config(client)["texts"] == {"tab": "Fråga", "editor": "SPARQL-fråga", "endpoint": "SPARQL-slutpunkt"}
 
 
-def test_the_query_page_and_the_navigation_link_to_the_editor(client: TestClient) -> None:
+def test_the_query_page_and_the_footer_link_to_the_editor(client: TestClient) -> None:
     query_page = client.get("/query").text
-    assert query_page.count('href="/query/editor?lang=sv"') == 2  # the navigation's link and the page's own
+    assert query_page.count('href="/query/editor?lang=sv"') == 2  # the footer's link and the page's own
     assert 'href="/query/editor?lang=sv"' in client.get("/").text
 
 
@@ -202,6 +203,20 @@ def test_completion_is_the_projects_own_and_asks_no_other_host(scripted: Page, l
         scripted.keyboard.press("Escape")
     scripted.wait_for_load_state("networkidle")
     assert not foreign(requests, live_server), f"requests to other hosts: {foreign(requests, live_server)}"
+
+
+def test_the_add_tab_button_adds_a_tab_to_the_tab_list(scripted: Page, live_server: str) -> None:
+    """YASGUI's "+" is moved out of the tab list (whose children must be tabs): it must still add a tab, into the list."""
+    scripted.goto(live_server + "/query/editor")
+    tabs = scripted.get_by_role("tablist").get_by_role("tab")
+    before = tabs.count()
+    assert before == 1 + len(catalogue())
+    scripted.get_by_role("button", name="Add a new tab").click()
+    expect(tabs).to_have_count(before + 1)
+    expect(tabs.last).to_have_attribute("aria-selected", "true")
+    expect(tabs.last).to_contain_text("Fråga")
+    panel = tabs.last.get_attribute("aria-controls")
+    assert panel and scripted.locator(f"[id='{panel}']").count() == 1  # it names its panel, which exists
 
 
 def test_a_permalink_opens_and_runs_its_query(scripted: Page, live_server: str) -> None:

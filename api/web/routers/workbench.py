@@ -130,7 +130,7 @@ def editor_config(state: ServiceState, *, lang: str, endpoint: str) -> dict[str,
         "properties": terms["property"],
         "start": {"name": t("editor_first_tab", lang), "query": prologue(names) + internal_query("query-page-example").text},
         "tabs": catalogue_tabs(state, lang),
-        "tabName": t("editor_tab", lang),
+        "texts": {"tab": t("editor_tab", lang), "editor": t("query_text", lang), "endpoint": t("editor_endpoint", lang)},
     }
 
 

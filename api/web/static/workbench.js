@@ -24,6 +24,7 @@
   Yasqe.defaults.autocompleters = ["variables", "mhkg-prefixes", "mhkg-classes", "mhkg-properties"];
   Yasqe.defaults.value = config.start.query;
   Yasqe.defaults.collapsePrefixesOnLoad = true; // the prologue folds to one line (click to open)
+  Yasqe.defaults.screenReaderLabel = config.texts.editor; // the label of CodeMirror's text area
 
   // IRIs in the results table link to their pages: ours (config.base) on this host, at /id/… (YASR opens every link
   // in a new window).
@@ -33,6 +34,27 @@
   table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
     return link.call(this, binding, prefixes).replace(ours, "href=$1/");
   };
+
+  // What YASGUI's markup lacks, mended as it draws (each tab's panel and fields are drawn when the tab is first shown):
+  // the endpoint field's label, and a tab's aria-controls only once its panel exists (WCAG 4.1.2).
+  function mend() {
+    root.querySelectorAll("input.autocomplete:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", config.texts.endpoint);
+    });
+    root.querySelectorAll("[role=tab][aria-controls], [role=tab][data-controls]").forEach(function (tab) {
+      var panel = tab.getAttribute("aria-controls") || tab.getAttribute("data-controls");
+      if (document.getElementById(panel)) {
+        tab.setAttribute("aria-controls", panel);
+        tab.removeAttribute("data-controls");
+      } else {
+        tab.setAttribute("data-controls", panel);
+        tab.removeAttribute("aria-controls");
+      }
+    });
+  }
+  new MutationObserver(mend).observe(root, { childList: true, subtree: true });
+  var menus = document.createElement("div"); // the tabs' context menu, outside the tab list (whose children are tabs)
+  root.after(menus);
 
   var endpoint = { endpoint: config.endpoint, method: "POST" };
   var yasgui = new Yasgui(root, {
@@ -44,7 +66,8 @@
       keys: [],
     },
     copyEndpointOnNewTab: true,
-    tabName: config.tabName,
+    tabName: config.texts.tab,
+    contextMenuContainer: menus,
     persistenceId: null, // the page opens with the catalogue; a permalink keeps a query
     populateFromUrl: true, // permalinks: #query=…&endpoint=…
     autoAddOnInit: false,
@@ -63,5 +86,15 @@
   if (!fromLink) {
     yasgui.selectTabId(first.getId());
   }
+  // YASGUI's "+" (add a tab) sits inside the tab list, whose children must all be tabs (WCAG 1.3.1): it moves to just
+  // after the list, and YASGUI, which inserts new tabs before it, appends them to the list instead.
+  var tabs = yasgui.tabElements;
+  if (tabs.addTabEl && tabs.addTabEl.parentNode) {
+    tabs.addTabEl.className = "addTabRow";
+    tabs.addTabEl.removeAttribute("role");
+    tabs.addTabEl.parentNode.after(tabs.addTabEl);
+    tabs.addTabEl = null;
+  }
+  mend();
   window.mhkgYasgui = yasgui; // for the browser tests and the curious
 })();
