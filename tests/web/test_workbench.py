@@ -137,6 +137,20 @@ def test_a_missing_package_is_a_503_that_says_how_to_install_it(store: EmbeddedS
         assert c.get(f"{missing.path}/{missing.files[0]}").status_code == 404  # its files: not found, not a server error
 
 
+def test_the_served_packages_are_the_versions_the_set_up_pins() -> None:
+    """scripts/setup installs build/node's packages in one npm command with pinned versions (a second
+    ``npm install --no-save`` would remove the first's): what the service serves is what it pins."""
+    setup = (workbench.PACKAGE_ROOT / "scripts" / "setup").read_text(encoding="utf-8")
+    line = re.search(r"^NODE_PACKAGES=\((.*)\)$", setup, re.MULTILINE)
+    assert line, "scripts/setup has no NODE_PACKAGES=(…) line"
+    pins = dict(spec.rsplit("@", 1) for spec in line.group(1).split())
+    assert {"axe-core", *(p.name for p in workbench.PACKAGES)} <= set(pins)
+    assert len(re.findall(r"^\s*npm install ", setup, re.MULTILINE)) == 1  # one command installs them all
+    for name, version in pins.items():
+        installed = json.loads((workbench.NODE_MODULES / name / "package.json").read_text(encoding="utf-8"))["version"]
+        assert installed == version, f"{name} {installed} is installed, scripts/setup pins {version}: run scripts/setup"
+
+
 # ------------------------------------------------------------------------------ in the browser
 @pytest.fixture()
 def scripted(browser: Browser) -> Iterator[Page]:  # noqa: F811

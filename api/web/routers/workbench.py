@@ -13,6 +13,7 @@ Vocabularies and prefix.cc, are replaced.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,13 @@ from api import vocab
 from api.catalogue import catalogue
 from api.catalogue.internal import internal, internal_query
 from api.errors import AssetsMissingError
+from api.i18n import t
 from api.settings import PACKAGE_ROOT
 from api.web.deps import ServiceState, get_state
 from api.web.render import lang_of, render
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
+log = logging.getLogger("mhkg.workbench")
 
 NODE_MODULES = PACKAGE_ROOT / "build" / "node" / "node_modules"
 """Where ``scripts/setup`` installs the npm packages (one ``npm install`` with pinned versions)."""
@@ -80,6 +83,8 @@ def mount(app: FastAPI) -> None:
     """Serve each package's files at its path (before the app's own ``/static``, which would take them otherwise)."""
     for package in PACKAGES:
         app.mount(package.path, PackageFiles(package.folder), name=package.path.rsplit("/", 1)[-1])
+        if package.missing():
+            log.warning("npm package %s is not installed in %s: its page answers 503 until scripts/setup installs it", package.name, package.folder)
 
 
 # ------------------------------------------------------------------------------ the SPARQL editor
@@ -118,8 +123,6 @@ def vocabulary(state: ServiceState) -> dict[str, list[str]]:
 
 def editor_config(state: ServiceState, *, lang: str, endpoint: str) -> dict[str, Any]:
     """What :file:`workbench.js` sets YASGUI up with (see the module's description)."""
-    from api.i18n import t
-
     names = prefixes()
     terms = vocabulary(state)
     return {
