@@ -118,6 +118,7 @@ def test_docs_use_the_services_own_swagger_ui(client: TestClient) -> None:
     assert {"/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/vendor/swagger-ui/swagger-ui.css"} <= set(sources)
     assert not [s for s in sources if "//" in s], "a third-party URL in /docs"
     assert '"validatorUrl": null' in page.text  # no validator badge (it would ask validator.swagger.io)
+    assert '<html lang="en">' in page.text
     for src in sources:
         assert client.get(src).status_code == 200, src
     assert client.get("/redoc").status_code == 404  # ReDoc loads from a CDN: not offered
@@ -246,6 +247,7 @@ def test_a_permalink_opens_and_runs_its_query(scripted: Page, live_server: str) 
     expect(panel.locator(".yasr table.dataTable tbody tr").first).to_be_visible()  # run on opening
     expect(other.get_by_role("tab", name=query.summary, selected=True)).to_be_visible()
     expect(panel.locator(".CodeMirror-code")).to_contain_text("housing-first")
+    expect(other.get_by_role("tab", name=query.summary)).to_have_count(1)  # not a second time among the catalogue's
     assert not foreign(requests, live_server), f"requests to other hosts: {foreign(requests, live_server)}"
 
 

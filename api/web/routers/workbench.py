@@ -148,10 +148,11 @@ def editor(request: Request, state: ServiceState = Depends(get_state)) -> HTMLRe
 # ------------------------------------------------------------------------------ the OpenAPI's documentation
 @router.get("/docs", response_class=HTMLResponse)
 def docs(request: Request) -> HTMLResponse:
-    """Swagger UI from the service's own files, without its validator badge (which asks validator.swagger.io)."""
+    """Swagger UI from the service's own files, without its validator badge (which asks validator.swagger.io), in
+    a page that says its language."""
     SWAGGER_UI.require()
     app = request.app
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=request.scope.get("root_path", "") + app.openapi_url,
         title=f"{app.title} – API",
         swagger_js_url=f"{SWAGGER_UI.path}/swagger-ui-bundle.js",
@@ -159,3 +160,5 @@ def docs(request: Request) -> HTMLResponse:
         swagger_favicon_url=f"{SWAGGER_UI.path}/favicon-32x32.png",
         swagger_ui_parameters={"validatorUrl": None},
     )
+    body = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)  # Swagger UI is in English (WCAG 3.1.1)
+    return HTMLResponse(body)

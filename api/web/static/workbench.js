@@ -77,6 +77,9 @@
   var fromLink = yasgui.getTab(); // a permalink's tab, opened (and run) by YASGUI itself
   var first = yasgui.addTab(!fromLink, { name: config.start.name, yasqe: { value: config.start.query }, requestConfig: endpoint });
   config.tabs.forEach(function (tab) {
+    if (fromLink && fromLink.getQuery() === tab.query) {
+      return; // the permalink's tab is this one
+    }
     yasgui.addTab(false, { id: tab.id, name: tab.name, yasqe: { value: tab.query }, requestConfig: endpoint });
     var label = document.getElementById("tab-" + tab.id);
     if (label) {
