@@ -232,23 +232,22 @@ def void_description(
     by_class: dict[str, list[dict[str, Term]]] = {}
     for row in store.select(internal("class-property-partitions")):
         by_class.setdefault(row["c"].value, []).append(row)
-    for row in classes:
-        part = ox.BlankNode()
+    for i, row in enumerate(classes):  # blank nodes named by position: the same store gives the same bytes
+        part = ox.BlankNode(f"class{i}")
         out += [
             ox.Triple(ds, n(void + "classPartition"), part),
             ox.Triple(part, n(void + "class"), row["c"]),
             ox.Triple(part, n(void + "entities"), row["n"]),
         ]
-        for pair in by_class.get(row["c"].value, []):
-            out += _property_partition(part, pair["p"], pair["n"])
-    for row in properties:
-        out += _property_partition(ds, row["p"], row["n"])
+        for j, pair in enumerate(by_class.get(row["c"].value, [])):
+            out += _property_partition(part, ox.BlankNode(f"class{i}property{j}"), pair["p"], pair["n"])
+    for j, row in enumerate(properties):
+        out += _property_partition(ds, ox.BlankNode(f"property{j}"), row["p"], row["n"])
     return out
 
 
-def _property_partition(subject: ox.NamedNode | ox.BlankNode, prop: Term, triples: Term) -> list[ox.Triple]:
+def _property_partition(subject: ox.NamedNode | ox.BlankNode, part: ox.BlankNode, prop: Term, triples: Term) -> list[ox.Triple]:
     void = PREFIXES["void"]
-    part = ox.BlankNode()
     return [
         ox.Triple(subject, ox.NamedNode(void + "propertyPartition"), part),
         ox.Triple(part, ox.NamedNode(void + "property"), prop),
