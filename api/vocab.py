@@ -33,9 +33,86 @@ PREFIXES: dict[str, str] = {
 }
 
 
+SPARQL_ENDPOINT = BASE_IRI + "sparql"
+"""The public SPARQL endpoint's IRI (``https://w3id.org/mhkg/sparql``, served at ``/sparql`` as the ontology's IRI is
+at ``/ontology``): what the build's catalogue and VoID name where no request tells the service's own address."""
+
+ID_KINDS: tuple[str, ...] = (
+    "actor-group",
+    "agent",
+    "capacity-basis",
+    "certainty",
+    "certainty-basis",
+    "consequence-area",
+    "consultation-point",
+    "cost",
+    "curation-status",
+    "dataset",
+    "decision-step",
+    "direction",
+    "document",
+    "effect",
+    "evidence",
+    "funding",
+    "gap",
+    "goal",
+    "governance",
+    "indicator",
+    "intervention",
+    "level",
+    "life-stage",
+    "organisation",
+    "outcome",
+    "prevention-level",
+    "principle",
+    "query",
+    "reference",
+    "responsibility",
+    "role",
+    "scheme",
+    "setting",
+    "societal-area",
+    "source",
+    "stance",
+    "study-design",
+    "support",
+)
+"""Every kind of individual, ``…/id/<kind>/<slug>`` (a test holds it to the kinds the built graph uses)."""
+
+ID_ALIASES: dict[str, str] = {
+    "status": "curation-status",
+    "stage": "life-stage",
+    "prevention": "prevention-level",
+    "design": "study-design",
+    "basis": "certainty-basis",
+    "capbasis": "capacity-basis",
+    "src": "source",
+    "ev": "evidence",
+}
+"""The shorter names the catalogue's queries and the knowledge files write for some kinds (``status:draft``,
+``prevention:universal``). The files' ``org:`` (organisations) and ``area:`` (two kinds) are not among them: ``org:`` is
+W3C ORG here, as in :data:`PREFIXES`."""
+
+ID_PREFIXES: dict[str, str] = {
+    **{kind: f"{ID}{kind}/" for kind in ID_KINDS},
+    **{alias: f"{ID}{kind}/" for alias, kind in ID_ALIASES.items()},
+}
+"""A prefix per kind of individual, named as the kind (``certainty:high``, ``life-stage:adults``), and its aliases."""
+
+PREDECLARED: dict[str, str] = {
+    **PREFIXES,
+    **ID_PREFIXES,
+    "shp": SHAPES,
+    "w3org": PREFIXES["org"],  # as the catalogue's queries write W3C ORG (org: is W3C ORG too)
+}
+"""Every prefix a query may use without declaring it: on ``/sparql``, the ``/query`` page, the embedded store and a
+remote one, listed in the service description (``sh:declare``) and at ``/api/v1/prefixes``. A query's own ``PREFIX``
+declaration wins. :data:`PREFIXES` stays the smaller set that serialisers and the canonical entry files write."""
+
+
 def sparql_prefixes() -> str:
-    """The project's prefixes as a SPARQL prologue."""
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+    """Every predeclared prefix as a SPARQL prologue."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREDECLARED.items())
 
 
 def iri(kind: str, slug: str) -> str:

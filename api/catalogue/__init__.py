@@ -30,7 +30,7 @@ import yaml
 
 from api.errors import InvalidParameterError, ParameterError
 from api.settings import project_root
-from api.vocab import ID
+from api.vocab import ID, PREDECLARED, SPARQL_ENDPOINT
 
 VAR = re.compile(r"\?(__?)([a-z][a-z0-9_]*?)_(iri|integer|string|date|decimal|language)\b")
 WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -355,28 +355,84 @@ def get_query(name: str, root: Path | None = None) -> CatalogueQuery:
     return queries[name]
 
 
-def catalogue_triples(root: Path | None = None) -> list[ox.Triple]:
-    """The catalogue as RDF, after the SIB sparql-examples convention (``sh:SPARQLExecutable``)."""
-    sh = "http://www.w3.org/ns/shacl#"
-    rdfs = "http://www.w3.org/2000/01/rdf-schema#"
-    schema = "http://schema.org/"
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    dataset = ox.NamedNode(ID + "dataset/mhkg")
+PREFIXES_NODE = ID + "dataset/mhkg/prefixes"
+"""What the catalogue's executables point to with ``sh:prefixes``: the node that declares every predeclared prefix."""
+
+SH = "http://www.w3.org/ns/shacl#"
+XSD_ANY_URI = ox.NamedNode(XSD + "anyURI")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SPEX = "https://purl.expasy.org/sparql-examples/ontology#"  # SIB's own terms, for what SHACL lacks (DESCRIBE)
+SIB_SCHEMA = "https://schema.org/"  # the convention writes schema.org with https
+EXECUTABLES = {  # the query form -> (its class, the property holding its text)
+    "SELECT": (SH + "SPARQLSelectExecutable", SH + "select"),
+    "ASK": (SH + "SPARQLAskExecutable", SH + "ask"),
+    "CONSTRUCT": (SH + "SPARQLConstructExecutable", SH + "construct"),
+    "DESCRIBE": (SPEX + "SPARQLDescribeExecutable", SPEX + "describe"),
+}
+
+
+def prefix_declarations(subject: str = PREFIXES_NODE) -> list[ox.Triple]:
+    """``subject sh:declare`` every predeclared prefix (:data:`api.vocab.PREDECLARED`), as SHACL declares prefixes.
+
+    SHACL §5.2.1 ("Prefix Declarations for SPARQL Queries"): each ``sh:declare`` value has one ``sh:prefix`` (a
+    string) and one ``sh:namespace`` (an ``xsd:anyURI`` literal). The declarations are IRIs
+    (``…/dataset/mhkg/prefixes/<prefix>``), so the graph and the service description name the same nodes. No
+    ``owl:imports sh:``, which the SIB files copy from the spec's example (w3c/data-shapes#240: it is not needed).
+
+    >>> [str(t.object) for t in prefix_declarations() if t.subject.value.endswith("/certainty")]
+    ['"certainty"', '"https://w3id.org/mhkg/id/certainty/"^^<http://www.w3.org/2001/XMLSchema#anyURI>']
+    """
+    node = ox.NamedNode(subject)
     out = []
+    for prefix, namespace in PREDECLARED.items():
+        declaration = ox.NamedNode(f"{PREFIXES_NODE}/{prefix}")
+        out += [
+            ox.Triple(node, ox.NamedNode(SH + "declare"), declaration),
+            ox.Triple(declaration, ox.NamedNode(SH + "prefix"), ox.Literal(prefix)),
+            ox.Triple(declaration, ox.NamedNode(SH + "namespace"), ox.Literal(namespace, datatype=XSD_ANY_URI)),
+        ]
+    return out
+
+
+def catalogue_triples(root: Path | None = None) -> list[ox.Triple]:
+    """The catalogue as RDF, as the SIB sparql-examples convention writes a query (github.com/sib-swiss/sparql-examples,
+    README "What it looks like"; read by their sparql-editor and sparql-examples-utils).
+
+    Each query is ``…/id/query/<name>``: ``a sh:SPARQLExecutable, sh:SPARQLSelectExecutable`` (Ask, Construct; SIB's
+    ``spex:SPARQLDescribeExecutable`` for DESCRIBE), its text as ``sh:select`` (``sh:ask`` …), ``rdfs:label`` per
+    language, ``rdfs:comment`` its description (English only: there is no Swedish one, and SIB's editor lists an example once
+    per comment), ``sh:prefixes`` the node that declares the predeclared prefixes
+    (:func:`prefix_declarations`), ``schema:target`` the endpoint (the public IRI :data:`api.vocab.SPARQL_ENDPOINT`:
+    a build knows no host) and ``schema:keywords`` its ``#+ tags``. The convention writes schema.org as
+    ``https://schema.org/``, the project's ``schema:`` is ``http://schema.org/``: target and keywords are given in
+    both, so that SIB's tools and a query with the predeclared ``schema:`` both find them.
+    """
+    rdfs = RDFS
+    schemas = ("http://schema.org/", SIB_SCHEMA)
+    prefixes = ox.NamedNode(PREFIXES_NODE)
+    target = ox.NamedNode(SPARQL_ENDPOINT)
+    out = [
+        ox.Triple(prefixes, ox.NamedNode(rdfs + "label"), ox.Literal("Fördeklarerade prefix på SPARQL-ändpunkten", language="sv")),
+        ox.Triple(prefixes, ox.NamedNode(rdfs + "label"), ox.Literal("Prefixes predeclared on the SPARQL endpoint", language="en")),
+        *prefix_declarations(),
+    ]
     for q in catalogue(root).values():
         node = ox.NamedNode(f"{ID}query/{q.name}")
-        kind = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "describe"}[q.kind]
+        kind, text = EXECUTABLES[q.kind]
         out += [
-            ox.Triple(node, rdf_type, ox.NamedNode(sh + "SPARQLExecutable")),
-            ox.Triple(node, rdf_type, ox.NamedNode(f"{sh}SPARQL{q.kind.capitalize()}Executable")),
+            ox.Triple(node, RDF_TYPE, ox.NamedNode(SH + "SPARQLExecutable")),
+            ox.Triple(node, RDF_TYPE, ox.NamedNode(kind)),
             ox.Triple(node, ox.NamedNode(rdfs + "label"), ox.Literal(q.summary, language="en")),
             ox.Triple(node, ox.NamedNode(rdfs + "label"), ox.Literal(q.summary_sv or q.summary, language="sv")),
             ox.Triple(node, ox.NamedNode(rdfs + "comment"), ox.Literal(q.description or q.summary, language="en")),
-            ox.Triple(node, ox.NamedNode(sh + kind), ox.Literal(q.text)),
-            ox.Triple(node, ox.NamedNode(schema + "target"), dataset),
+            ox.Triple(node, ox.NamedNode(text), ox.Literal(q.text)),
+            ox.Triple(node, ox.NamedNode(SH + "prefixes"), prefixes),
             ox.Triple(node, ox.NamedNode("http://purl.org/dc/terms/identifier"), ox.Literal(q.name)),
         ]
-        out += [ox.Triple(node, ox.NamedNode(schema + "keywords"), ox.Literal(tag)) for tag in q.tags]
+        for schema in schemas:
+            out.append(ox.Triple(node, ox.NamedNode(schema + "target"), target))
+            out += [ox.Triple(node, ox.NamedNode(schema + "keywords"), ox.Literal(tag)) for tag in q.tags]
     return out
 
 

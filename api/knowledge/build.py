@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,8 +24,8 @@ from api.knowledge.loader import knowledge_files, parse_file
 from api.knowledge.reasoning import reason
 from api.settings import Settings, build_dir, current, project_root
 from api.store import RELEASE, EmbeddedStore, RemoteStore, content_version, load_release, open_remote
-from api.store.protocol import serialize
-from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES
+from api.store.protocol import Store, Term, serialize
+from api.vocab import BASE_IRI, ID, ONTOLOGY_IRI, PREFIXES, SPARQL_ENDPOINT, VOCAB
 
 Progress = Callable[[str], None]
 
@@ -43,9 +43,13 @@ CLOSURE_UPDATES = (
 )
 """The closure updates (``queries/internal/<name>.rq``), in the order they run."""
 
+TITLE_SV = "Kunskapsgraf för psykisk hälsa (Region Stockholm)"
+TITLE_EN = "Mental Health Knowledge Graph (Region Stockholm)"
 DESCRIPTION_SV = "Region Stockholms strategi för psykisk hälsa och den evidens som visar vilka insatser varje nämnd, bolag och kommun kan tillämpa."
 DESCRIPTION_EN = "Region Stockholm's mental-health strategy and the evidence that shows which measures each committee, company and municipality can apply."
 
+FORMATS = {"ttl": "http://www.w3.org/ns/formats/Turtle", "nt": "http://www.w3.org/ns/formats/N-Triples", "jsonld": "http://www.w3.org/ns/formats/JSON-LD"}
+FORMAT_NAMES = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD"}
 RELEASES = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
 
 
@@ -103,8 +107,8 @@ def dataset_triples() -> list[ox.Triple]:
     return [
         ox.Triple(ds, rdf_type, ox.NamedNode(PREFIXES["void"] + "Dataset")),
         ox.Triple(ds, rdf_type, ox.NamedNode(PREFIXES["dcat"] + "Dataset")),
-        ox.Triple(ds, label, ox.Literal("Kunskapsgraf för psykisk hälsa (Region Stockholm)", language="sv")),
-        ox.Triple(ds, label, ox.Literal("Mental Health Knowledge Graph (Region Stockholm)", language="en")),
+        ox.Triple(ds, label, ox.Literal(TITLE_SV, language="sv")),
+        ox.Triple(ds, label, ox.Literal(TITLE_EN, language="en")),
     ]
 
 
@@ -126,48 +130,129 @@ def _write_release(triples: list[ox.Triple], out: Path, stem: str) -> list[str]:
     return written
 
 
-def void_description(store: EmbeddedStore, *, asserted: int, files: list[str]) -> list[ox.Triple]:
-    """A VoID/DCAT description of the inferred release, with counts per class."""
+DOWNLOADS = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}
+"""The whole dataset as one download (``/dataset.<ext>``): suffix -> media type."""
+
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+"""Media types as IRIs, as DCAT 3 asks of ``dcat:mediaType`` (range ``dcterms:MediaType``; §6.8 "Property: media type")."""
+
+
+def void_description(
+    store: Store,
+    *,
+    endpoint: str = SPARQL_ENDPOINT,
+    downloads: Mapping[str, str] | None = None,
+    asserted: int | None = None,
+    modified: dt.date | None = None,
+) -> list[ox.Triple]:
+    """The dataset in VoID and DCAT: counts, class and property partitions, its downloads and its SPARQL endpoint.
+
+    VoID (W3C Note "Describing Linked Datasets with the VoID Vocabulary"): ``void:triples``, ``void:classes``,
+    ``void:properties``, ``void:distinctSubjects``, ``void:distinctObjects`` (§4.5), ``void:classPartition`` with
+    ``void:class`` and ``void:entities``, each with the ``void:propertyPartition`` of its resources, and the dataset's
+    own ``void:propertyPartition`` with ``void:property`` and ``void:triples`` (§4.6), ``void:dataDump`` and
+    ``void:sparqlEndpoint`` (§6). The nested partitions are what SIB's sparql-editor reads for completion.
+
+    DCAT 3: a ``dcat:Distribution`` per download with ``dcat:downloadURL``, ``dcat:accessURL`` (the same URL, as
+    DCAT-AP asks of a file) and ``dcat:mediaType`` an IANA IRI; one more for the endpoint, whose ``dcat:accessService``
+    is the ``dcat:DataService`` at ``dcat:endpointURL``, described (``dcat:endpointDescription``) by the SPARQL Service
+    Description the endpoint gives without a query.
+
+    Args:
+        store: the dataset (its default graph).
+        endpoint: the SPARQL endpoint's IRI (the public one for a build, the request's for the service).
+        downloads: suffix -> URL of each download (by default under the base IRI; empty: none, as on a remote store).
+        asserted: the asserted triples, for the build's ``mh:assertedTriples``.
+        modified: the ``dcterms:modified`` date (the build's; the service leaves it out).
+    """
     ds = ox.NamedNode(ID + "dataset/mhkg")
     n = ox.NamedNode
     rdf_type = n(PREFIXES["rdf"] + "type")
-    void, dcat, dct = PREFIXES["void"], PREFIXES["dcat"], PREFIXES["dcterms"]
-    xsd = PREFIXES["xsd"]
-    today = dt.date.today().isoformat()
+    void, dcat, dct, xsd = PREFIXES["void"], PREFIXES["dcat"], PREFIXES["dcterms"], PREFIXES["xsd"]
+    service = n(endpoint)
+    downloads = {ext: f"{BASE_IRI}dataset.{ext}" for ext in DOWNLOADS} if downloads is None else downloads
+
+    def integer(value: int | str) -> ox.Literal:
+        return ox.Literal(str(value), datatype=n(xsd + "integer"))
+
+    stats = store.select(internal("dataset-statistics"))[0]
+    classes = store.select(internal("class-partitions"))
+    properties = store.select(internal("property-partitions"))
     out = [
         ox.Triple(ds, rdf_type, n(void + "Dataset")),
         ox.Triple(ds, rdf_type, n(dcat + "Dataset")),
-        ox.Triple(ds, n(dct + "title"), ox.Literal("Kunskapsgraf för psykisk hälsa (Region Stockholm)", language="sv")),
-        ox.Triple(ds, n(dct + "title"), ox.Literal("Mental Health Knowledge Graph (Region Stockholm)", language="en")),
+        ox.Triple(ds, n(dct + "title"), ox.Literal(TITLE_SV, language="sv")),
+        ox.Triple(ds, n(dct + "title"), ox.Literal(TITLE_EN, language="en")),
         ox.Triple(ds, n(dct + "description"), ox.Literal(DESCRIPTION_SV, language="sv")),
         ox.Triple(ds, n(dct + "description"), ox.Literal(DESCRIPTION_EN, language="en")),
         ox.Triple(ds, n(dct + "license"), n("https://creativecommons.org/licenses/by/4.0/")),
-        ox.Triple(ds, n(dct + "modified"), ox.Literal(today, datatype=n(xsd + "date"))),
         ox.Triple(ds, n(dct + "hasVersion"), ox.Literal(__version__)),
         ox.Triple(ds, n(void + "uriSpace"), ox.Literal(ID)),
         ox.Triple(ds, n(void + "vocabulary"), n(ONTOLOGY_IRI)),
-        ox.Triple(ds, n(void + "triples"), ox.Literal(str(len(store)), datatype=n(xsd + "integer"))),
-        ox.Triple(ds, n(void + "feature"), n("http://www.w3.org/ns/formats/Turtle")),
-        ox.Triple(ds, n(BASE_IRI + "ontology#assertedTriples"), ox.Literal(str(asserted), datatype=n(xsd + "integer"))),
+        ox.Triple(ds, n(void + "sparqlEndpoint"), service),
+        ox.Triple(ds, n(void + "triples"), integer(stats["triples"].value)),
+        ox.Triple(ds, n(void + "distinctSubjects"), integer(stats["subjects"].value)),
+        ox.Triple(ds, n(void + "distinctObjects"), integer(stats["objects"].value)),
+        ox.Triple(ds, n(void + "classes"), integer(len(classes))),
+        ox.Triple(ds, n(void + "properties"), integer(len(properties))),
     ]
-    for name in files:
-        dist = n(ID + "dataset/mhkg/" + Path(name).name)
-        media = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}[Path(name).suffix[1:]]
+    if modified is not None:
+        out.append(ox.Triple(ds, n(dct + "modified"), ox.Literal(modified.isoformat(), datatype=n(xsd + "date"))))
+    if asserted is not None:
+        out.append(ox.Triple(ds, n(VOCAB + "assertedTriples"), integer(asserted)))
+    for ext, url in downloads.items():
+        dist, media = n(f"{ID}dataset/mhkg/distribution/{ext}"), DOWNLOADS[ext]
         out += [
+            ox.Triple(ds, n(void + "dataDump"), n(url)),
+            ox.Triple(ds, n(void + "feature"), n(FORMATS[ext])),
             ox.Triple(ds, n(dcat + "distribution"), dist),
             ox.Triple(dist, rdf_type, n(dcat + "Distribution")),
-            ox.Triple(dist, n(dcat + "mediaType"), ox.Literal(media)),
-            ox.Triple(dist, n(dct + "title"), ox.Literal(Path(name).name)),
+            ox.Triple(dist, n(dct + "title"), ox.Literal(f"Hela datamängden ({FORMAT_NAMES[ext]})", language="sv")),
+            ox.Triple(dist, n(dct + "title"), ox.Literal(f"The whole dataset ({FORMAT_NAMES[ext]})", language="en")),
+            ox.Triple(dist, n(dcat + "downloadURL"), n(url)),
+            ox.Triple(dist, n(dcat + "accessURL"), n(url)),
+            ox.Triple(dist, n(dcat + "mediaType"), n(IANA_MEDIA_TYPES + media)),
         ]
-    rows = store.select(internal("class-partitions"))
-    for i, row in enumerate(rows):
-        part = n(f"{ID}dataset/mhkg/class-partition/{i}")
+    sparql = n(ID + "dataset/mhkg/distribution/sparql")
+    out += [
+        ox.Triple(ds, n(dcat + "distribution"), sparql),
+        ox.Triple(sparql, rdf_type, n(dcat + "Distribution")),
+        ox.Triple(sparql, n(dct + "title"), ox.Literal("SPARQL-ändpunkten", language="sv")),
+        ox.Triple(sparql, n(dct + "title"), ox.Literal("The SPARQL endpoint", language="en")),
+        ox.Triple(sparql, n(dcat + "accessURL"), service),
+        ox.Triple(sparql, n(dcat + "accessService"), service),
+        ox.Triple(service, rdf_type, n(dcat + "DataService")),
+        ox.Triple(service, n(dct + "title"), ox.Literal("SPARQL-ändpunkt: " + TITLE_SV, language="sv")),
+        ox.Triple(service, n(dct + "title"), ox.Literal("SPARQL endpoint: " + TITLE_EN, language="en")),
+        ox.Triple(service, n(dcat + "endpointURL"), service),
+        ox.Triple(service, n(dcat + "endpointDescription"), service),
+        ox.Triple(service, n(dcat + "servesDataset"), ds),
+        ox.Triple(service, n(dct + "conformsTo"), n("https://www.w3.org/TR/sparql11-protocol/")),
+    ]
+    by_class: dict[str, list[dict[str, Term]]] = {}
+    for row in store.select(internal("class-property-partitions")):
+        by_class.setdefault(row["c"].value, []).append(row)
+    for i, row in enumerate(classes):  # blank nodes named by position: the same store gives the same bytes
+        part = ox.BlankNode(f"class{i}")
         out += [
             ox.Triple(ds, n(void + "classPartition"), part),
             ox.Triple(part, n(void + "class"), row["c"]),
             ox.Triple(part, n(void + "entities"), row["n"]),
         ]
+        for j, pair in enumerate(by_class.get(row["c"].value, [])):
+            out += _property_partition(part, ox.BlankNode(f"class{i}property{j}"), pair["p"], pair["n"])
+    for j, row in enumerate(properties):
+        out += _property_partition(ds, ox.BlankNode(f"property{j}"), row["p"], row["n"])
     return out
+
+
+def _property_partition(subject: ox.NamedNode | ox.BlankNode, part: ox.BlankNode, prop: Term, triples: Term) -> list[ox.Triple]:
+    void = PREFIXES["void"]
+    return [
+        ox.Triple(subject, ox.NamedNode(void + "propertyPartition"), part),
+        ox.Triple(part, ox.NamedNode(void + "property"), prop),
+        ox.Triple(part, ox.NamedNode(void + "triples"), triples),
+    ]
 
 
 def build(root: Path | None = None, out: Path | None = None, *, progress: Progress = _quiet, write: bool = True) -> tuple[BuildReport, EmbeddedStore]:
@@ -212,7 +297,7 @@ def build(root: Path | None = None, out: Path | None = None, *, progress: Progre
     if write:
         outputs += _write_release(asserted, out, "mhkg")
         outputs += _write_release(store.triples(), out, "mhkg-inferred")
-        void = void_description(store, asserted=len(asserted), files=outputs)
+        void = void_description(store, asserted=len(asserted), modified=dt.date.today())
         write_atomically(out / "void.ttl", serialize(void, ox.RdfFormat.TURTLE, prefixes=PREFIXES), overwrite=True)
         outputs.append(str(out / "void.ttl"))
         store.set_base_version(content_version(out / "mhkg-inferred.nt"))

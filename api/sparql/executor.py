@@ -52,7 +52,7 @@ from api.errors import (  # the errors are defined with the whole hierarchy; imp
 from api.settings import Settings
 from api.sparql.results import term_json
 from api.store.protocol import serialize
-from api.vocab import PREFIXES
+from api.vocab import PREDECLARED, PREFIXES
 
 DEFAULT_TIMEOUT: float = Settings.model_fields["query_timeout"].default
 DEFAULT_MAX_ROWS: int = Settings.model_fields["max_rows"].default
@@ -122,7 +122,7 @@ def _evaluate(store: ox.Store, job: Job, max_rows: int) -> tuple[str, bytes]:
             "default_graph": [ox.NamedNode(g) for g in job.default_graph or ()],
             "named_graphs": [ox.NamedNode(g) for g in job.named_graphs or ()],
         }
-    result = store.query(job.text, prefixes=PREFIXES, base_iri=job.base_iri, **dataset)
+    result = store.query(job.text, prefixes=PREDECLARED, base_iri=job.base_iri, **dataset)
     if isinstance(result, ox.QueryTriples):
         triples = list(itertools.islice(result, max_rows + 1))
         if len(triples) > max_rows:

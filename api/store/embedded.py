@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from api.catalogue.internal import internal
 from api.errors import QueryError
-from api.vocab import PREFIXES
+from api.vocab import PREDECLARED
 
 from .protocol import Term, serialize
 
@@ -79,7 +79,7 @@ class EmbeddedStore:
             SyntaxError: the update is malformed (nothing is changed).
         """
         with self._lock:
-            self._store.update(sparql, prefixes=PREFIXES, base_iri=base_iri)
+            self._store.update(sparql, prefixes=PREDECLARED, base_iri=base_iri)
             self._writes += 1
 
     # ----------------------------------------------------------------- reads
@@ -112,7 +112,7 @@ class EmbeddedStore:
         """
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
-            result = self._store.query(sparql, prefixes=PREFIXES, substitutions=subs or None)
+            result = self._store.query(sparql, prefixes=PREDECLARED, substitutions=subs or None)
         except SyntaxError as exc:
             raise QueryError(str(exc)) from exc
         if isinstance(result, ox.QueryBoolean):

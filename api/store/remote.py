@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from api.catalogue.internal import internal
 from api.errors import QueryError, StoreError
-from api.vocab import PREFIXES
+from api.vocab import PREDECLARED
 
 from .protocol import VERSION_NODE, VERSION_PRED, Term, serialize
 
@@ -122,7 +122,7 @@ class RemoteStore:
 def _with_prefixes(sparql: str) -> str:
     """Declare the project's prefixes the query does not declare itself."""
     declared = {line.split()[1].rstrip(":") for line in sparql.splitlines() if line.strip().upper().startswith("PREFIX")}
-    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
+    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREDECLARED.items() if p not in declared)
     return missing + sparql
 
 

@@ -422,6 +422,7 @@ ROUTES = [
     pytest.param(_q("ASK {}"), {}, id="sparql-ask"),
     pytest.param(_q("SELECT ?s WHERE { ?s a mh:Committee } ORDER BY ?s LIMIT 3"), {"Accept": "text/csv"}, id="sparql-select-csv"),
     pytest.param("/sparql", TURTLE, id="service-description"),
+    pytest.param("/.well-known/void", {}, id="well-known-void"),
     pytest.param("/", {}, id="page-start"),
     pytest.param("/strategy?lang=en", {}, id="page-strategy"),
     pytest.param("/api/v1/organisations?limit=2", {}, id="rest-organisations"),

@@ -159,7 +159,8 @@ def test_service_description_with_void(live_server: str) -> None:
         "ASK { ?s a <http://www.w3.org/ns/sparql-service-description#Service> ; "
         "<http://www.w3.org/ns/sparql-service-description#supportedLanguage> <http://www.w3.org/ns/sparql-service-description#SPARQL11Query> }"
     )
-    n = next(iter(s.query("SELECT ?n WHERE { ?d <http://rdfs.org/ns/void#triples> ?n }")))["n"].value
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    n = next(iter(s.query(f"SELECT ?n WHERE {{ ?s <{sd}defaultDataset>/<{sd}defaultGraph>/<http://rdfs.org/ns/void#triples> ?n }}")))["n"].value
     assert int(n) > 20000
     assert not s.query(
         "ASK { ?s <http://www.w3.org/ns/sparql-service-description#feature> <http://www.w3.org/ns/sparql-service-description#BasicFederatedQuery> }"

@@ -18,7 +18,7 @@ from api.catalogue.internal import internal
 from api.errors import NotAcceptableError, NotFoundError
 from api.knowledge.stats import statistics
 from api.sparql.results import to_sparql_json
-from api.vocab import VOCAB, slug
+from api.vocab import PREDECLARED, VOCAB, slug
 from api.web import views as data
 from api.web.deps import ServiceState, error, get_state
 from api.web.negotiation import RESULTS, choose
@@ -246,6 +246,12 @@ def get_network(state: ServiceState = Depends(get_state)) -> dict[str, Any]:
 @router.get("/stats", summary="Counts per class and concept scheme, cost figures, cited sources")
 def get_stats(state: ServiceState = Depends(get_state)) -> dict[str, Any]:
     return statistics(state.store)
+
+
+@router.get("/prefixes", response_model=dict[str, str], summary="The prefixes every query may use without declaring them: prefix -> namespace")
+def list_prefixes() -> dict[str, str]:
+    """What ``/sparql`` predeclares (:data:`api.vocab.PREDECLARED`), as the service description lists it with ``sh:declare``."""
+    return PREDECLARED
 
 
 @router.get("/queries", summary="The query catalogue")

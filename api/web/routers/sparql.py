@@ -17,13 +17,16 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from api.catalogue import prefix_declarations
 from api.curation import check_token, serialised
+from api.errors import NotAcceptableError
 from api.i18n import message
+from api.knowledge.build import DOWNLOADS, void_description
 from api.sparql.executor import Job
 from api.sparql.policy import check_update, iri_ref
 from api.store import EmbeddedStore, RemoteStore
 from api.store.protocol import serialize
-from api.vocab import ID, ONTOLOGY_IRI, PREFIXES
+from api.vocab import ID, PREFIXES
 from api.web.deps import ServiceState, client_of, get_state
 from api.web.negotiation import GRAPHS, RESULTS, SHORT, choose, media_type
 from api.web.views import cached
@@ -294,7 +297,7 @@ async def sparql_update(request: Request, state: ServiceState = Depends(get_stat
     return Response(status_code=204)
 
 
-DUMPS = {"nt": "application/n-triples", "ttl": "text/turtle", "jsonld": "application/ld+json"}
+DUMPS = DOWNLOADS
 
 
 @router.get(
@@ -317,36 +320,58 @@ def dataset_dump(ext: str, state: ServiceState = Depends(get_state)) -> Response
     return Response(body, media_type=DUMPS[ext], headers={"Content-Disposition": f'attachment; filename="mhkg.{ext}"'})
 
 
-def service_description(request: Request, state: ServiceState) -> Response:
-    """A SPARQL 1.1 Service Description with a VoID description of the default dataset."""
-    endpoint = str(request.url_for("sparql_get"))
-    count = state.store.count()
-    dumps = ""
-    if state.embedded:
-        urls = " , ".join(f"<{request.url_for('dataset_dump', ext=ext)}>" for ext in DUMPS)
-        dumps = f"            void:dataDump {urls} ;\n"
-    ttl = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix void: <http://rdfs.org/ns/void#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix formats: <http://www.w3.org/ns/formats/> .
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+DESCRIPTION_PREFIXES = {**PREFIXES, "sd": SD, "formats": FORMATS}
+DESCRIBED_AS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
-<{endpoint}> a sd:Service ;
-    sd:endpoint <{endpoint}> ;
-    sd:supportedLanguage sd:SPARQL11Query ;
-    sd:resultFormat formats:SPARQL_Results_JSON , formats:SPARQL_Results_XML , formats:SPARQL_Results_CSV , formats:SPARQL_Results_TSV ,
-        formats:Turtle , formats:N-Triples , formats:JSON-LD , formats:RDF_XML ;
-    sd:defaultDataset [
-        a sd:Dataset ;
-        sd:defaultGraph [ a sd:Graph , void:Dataset ;
-            dcterms:title "Kunskapsgraf för psykisk hälsa (Region Stockholm)"@sv , "Mental Health Knowledge Graph (Region Stockholm)"@en ;
-            void:triples {count} ;
-            void:uriSpace "{ID}" ;
-            void:sparqlEndpoint <{endpoint}> ;
-{dumps}            void:vocabulary <{ONTOLOGY_IRI}> ]
-    ] .
-"""
-    media = choose(request.headers.get("accept"), ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"])
-    if media in (None, "text/turtle"):
-        return Response(ttl, media_type="text/turtle")
-    triples = [q.triple for q in ox.parse(input=ttl.encode(), format=ox.RdfFormat.TURTLE)]
-    return Response(ox.serialize(triples, format=GRAPHS[media]), media_type=media)
+
+def dataset_description(request: Request, state: ServiceState) -> list[ox.Triple]:
+    """The dataset's VoID and DCAT description (:func:`api.knowledge.build.void_description`) with this service's own
+    URLs: its endpoint and, on an embedded store, its downloads. Computed once per data version."""
+    endpoint = str(request.url_for("sparql_get"))
+    downloads = {ext: str(request.url_for("dataset_dump", ext=ext)) for ext in DUMPS} if state.embedded else {}
+    return cached(state, ("void", endpoint, tuple(downloads.values())), lambda: void_description(state.store, endpoint=endpoint, downloads=downloads))
+
+
+def service_description(request: Request, state: ServiceState) -> Response:
+    """A SPARQL 1.1 Service Description: the endpoint, what it speaks, the prefixes it predeclares (``sh:declare``, as
+    SHACL declares prefixes and SIB's sparql-editor reads them), and its default graph described by VoID and DCAT with
+    class and property partitions (:func:`dataset_description`)."""
+    endpoint = ox.NamedNode(str(request.url_for("sparql_get")))
+    rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
+    dataset, graph = ox.BlankNode("defaultDataset"), ox.NamedNode(ID + "dataset/mhkg")
+    formats = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+    triples = [
+        ox.Triple(endpoint, rdf_type, ox.NamedNode(SD + "Service")),
+        ox.Triple(endpoint, ox.NamedNode(SD + "endpoint"), endpoint),
+        ox.Triple(endpoint, ox.NamedNode(SD + "supportedLanguage"), ox.NamedNode(SD + "SPARQL11Query")),
+        *(ox.Triple(endpoint, ox.NamedNode(SD + "resultFormat"), ox.NamedNode(FORMATS + f)) for f in formats),
+        ox.Triple(endpoint, ox.NamedNode(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, ox.NamedNode(SD + "Dataset")),
+        ox.Triple(dataset, ox.NamedNode(SD + "defaultGraph"), graph),
+        ox.Triple(graph, rdf_type, ox.NamedNode(SD + "Graph")),
+        *prefix_declarations(endpoint.value),
+        *dataset_description(request, state),
+    ]
+    media = choose(request.headers.get("accept"), DESCRIBED_AS) or "text/turtle"
+    return _described(triples, media)
+
+
+def _described(triples: list[ox.Triple], media: str) -> Response:
+    prefixes = DESCRIPTION_PREFIXES if media == "text/turtle" else None
+    return Response(serialize(triples, GRAPHS[media], prefixes=prefixes), media_type=media)  # Vary: Accept comes from api.web.caching
+
+
+@router.get(
+    "/.well-known/void",
+    summary="The dataset's VoID description (VoID §6.2, the well-known URI), with its DCAT distributions",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in DESCRIBED_AS}}, 406: {"description": "None of the offered media types is acceptable"}},
+)
+def well_known_void(request: Request, state: ServiceState = Depends(get_state)) -> Response:
+    """What the service description says of its default graph, on its own: VoID, DCAT, the partitions."""
+    media = choose(request.headers.get("accept"), DESCRIBED_AS)
+    if media is None:
+        raise NotAcceptableError(DESCRIBED_AS)
+    return _described(dataset_description(request, state), media)
