@@ -584,8 +584,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Texten är längre än {limit} tecken, vilket är mer än den här tjänsten läser.",
         "The text is longer than {limit} characters, the most this endpoint reads.",
     ),
-    "malformed_query": ("Frågan är felaktigt formulerad{where}, {near}: {detail}", "Malformed query{where}, {near}: {detail}"),
-    "malformed_update": ("Uppdateringen är felaktigt formulerad{where}, {near}: {detail}", "Malformed update{where}, {near}: {detail}"),
+    "malformed_query": ("Frågan är felaktigt formulerad{where}, {near}. Förväntat här: {detail}", "Malformed query{where}, {near}. Expected here: {detail}"),
+    "malformed_update": (
+        "Uppdateringen är felaktigt formulerad{where}, {near}. Förväntat här: {detail}",
+        "Malformed update{where}, {near}. Expected here: {detail}",
+    ),
     "near": ("vid {excerpt!r}", "near {excerpt!r}"),
     "at_end": ("i slutet av texten", "at the end of the text"),
     "too_deep": (
@@ -787,6 +790,36 @@ def message(key: str, lang: str, **params: object) -> str:
     return MESSAGES[key][index].format(**{**params, "where": where, "near": near})
 
 
+def _cells(ch: str) -> str:
+    """What stands under ``ch`` in the caret line so that the caret lines up in a monospace font."""
+    import unicodedata
+
+    if ch == "\t":
+        return "\t"  # a tab under a tab: the same width, whatever the tab stops
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return ""  # combining marks and invisible format characters take no cell
+    return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "
+
+
+def pointer(source_line: str, line: int, column: int) -> str:
+    """The offending line, numbered, and under it a caret at ``column`` (1-based, in characters).
+
+    Tabs stay tabs in the caret line, wide characters (CJK, most emoji) count two cells and combining marks none,
+    so the caret stands under the character in a monospace font (a terminal, a ``<pre>``) whatever it holds.
+
+    >>> print(pointer("SELECT * WHERE { ?s ?p }", 1, 24))
+    1 | SELECT * WHERE { ?s ?p }
+      |                        ^
+    >>> print(pointer("日本 ?x )", 12, 7))
+    12 | 日本 ?x )
+       |         ^
+    """
+    column = max(1, min(column, len(source_line) + 1))
+    gutter = str(line)
+    under = "".join(_cells(ch) for ch in source_line[: column - 1])
+    return f"{gutter} | {source_line}\n{' ' * len(gutter)} | {under}^"
+
+
 class Bilingual:
     """A refusal with its message in both languages: ``str()`` is English, :meth:`text` either."""
 
@@ -796,6 +829,15 @@ class Bilingual:
     def text(self, lang: str) -> str:
         return message(self.key, lang, **self.params)
 
+    def pointer(self) -> str | None:
+        """The offending line with a caret under the column, for a refusal that has them (a syntax error); else None."""
+        source, line, column = self.params.get("source_line"), self.params.get("line"), self.params.get("column")
+        if not isinstance(source, str) or not isinstance(line, int) or not isinstance(column, int):
+            return None
+        return pointer(source, line, column)
+
     def both(self) -> str:
-        """English, then Swedish: for answers without a page language (the SPARQL protocol's plain text)."""
-        return self.text("en") + "\n" + self.text("sv")
+        """English, then Swedish, then the offending line with its caret where there is one: for answers without a
+        page language (the SPARQL protocol's plain text)."""
+        shown = self.pointer()
+        return self.text("en") + "\n" + self.text("sv") + (f"\n\n{shown}" if shown else "")
