@@ -253,7 +253,7 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
     return render(request, "strategy.html", **strategy(state))
 
 
-Cell = dict[str, str | None]
+Cell = dict[str, Any]
 """One cell of a results table: its ``text``, the ``href`` it links to (an IRI), the ``lang`` of a literal."""
 
 
@@ -279,10 +279,14 @@ def _link(iri: str) -> str | None:
 
 
 def _cell(kind: str, value: str, *, lang: str | None = None, label: str | None = None) -> Cell:
+    """A table cell; a literal that is a list of our IRIs (a GROUP_CONCAT of them) links each of them."""
     if kind == "iri":
         return {"text": label or compact(value), "href": _link(value), "lang": None}
     if kind == "bnode":
         return {"text": "_:" + value, "href": None, "lang": None}
+    words = value.split()
+    if words and not lang and all(w.startswith(ID) for w in words):
+        return {"text": value, "href": None, "lang": None, "links": [{"text": compact(w), "href": local(w)} for w in words]}
     return {"text": value, "href": None, "lang": lang}
 
 
