@@ -34,8 +34,12 @@ def control(page: str, name: str) -> str:
     return found.group(0)
 
 
+OPTION = re.compile(r'<option value="([^"]*)"( selected)?>([^<]*)</option>')
+
+
 def options(page: str, name: str) -> list[tuple[str, str, bool]]:
-    return [(html.unescape(v), html.unescape(label), bool(sel)) for v, sel, label in re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', control(page, name))]
+    """A <select>'s options: value, label, whether chosen."""
+    return [(html.unescape(v), html.unescape(label), bool(sel)) for v, sel, label in OPTION.findall(control(page, name))]
 
 
 @pytest.mark.parametrize("name", sorted(catalogue()))
