@@ -679,7 +679,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The answer has more than {limit} rows, the most this public endpoint returns at once: add LIMIT and OFFSET to page "
         "through it, or download the whole dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld.",
     ),
-    "engine_syntax": ("Frågan är felaktigt formulerad: {detail}", "Malformed query: {detail}"),
+    "engine_syntax": ("Frågan är felaktigt formulerad{where}: {detail}", "Malformed query{where}: {detail}"),
+    "engine_syntax_update": (
+        "Uppdateringen är felaktigt formulerad{where} och ändrade ingenting: {detail}",
+        "Malformed update{where}; it changed nothing: {detail}",
+    ),
     "engine_failed": ("Frågan kunde inte utvärderas: {detail}", "Query evaluation failed: {detail}"),
     # The error hierarchy (api.errors) and the error page (api.web.errors): what is missing, refused or failed.
     "not_found": ("{what} ”{name}” finns inte.", "No {what} {name!r}"),

@@ -185,6 +185,40 @@ def _expected(names: set[tuple[int, str]]) -> str:
     return ", ".join(shown[:MAX_EXPECTED]) + (" …" if len(shown) > MAX_EXPECTED else "")
 
 
+ENGINE_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+ENGINE_SENTENCE = re.compile(r"(?<![\w'\"\[])[A-Z][a-z]+(?: [A-Za-z_?()'-]+)+")  # "Duplicated variable name in SELECT"
+MAX_DETAIL = 240
+
+
+def engine_error(message: str, text: str) -> dict[str, Any]:
+    """The parameters of the message of a syntax error the engine (pyoxigraph) found in a text the policy accepted.
+
+    pyoxigraph says ``error at LINE:COLUMN: expected …`` (1-based, in characters): it reads some rules more strictly
+    than the grammar (a variable both bound and grouped, a VALUES row of the wrong length, a blank node in DELETE
+    DATA …), and for those it stops at the end of the text. Its explanation is the sentence among what it "expected";
+    the position becomes ``line``/``column`` with the ``source_line`` for the caret, as for the policy's own errors.
+
+    >>> engine_error("error at 1:30: expected one of Duplicated variable name in SELECT, [_]", "SELECT (1 AS ?x) (2 AS ?x) {}")
+    {'detail': 'Duplicated variable name in SELECT', 'line': 1, 'column': 30, 'source_line': 'SELECT (1 AS ?x) (2 AS ?x) {}'}
+    >>> engine_error("something else", "ASK {}")
+    {'detail': 'something else'}
+    """
+    found = ENGINE_POSITION.fullmatch(message.strip())
+    if not found:
+        return {"detail": message}
+    rest = found.group(3)
+    sentences = ENGINE_SENTENCE.findall(rest)
+    detail = "; ".join(sentences) if sentences else rest  # without a sentence: the engine's own words
+    if len(detail) > MAX_DETAIL:
+        detail = detail[:MAX_DETAIL].rstrip() + " …"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # the text the engine read (made canonical by the policy)
+    lines = text.split("\n")
+    line = max(1, min(int(found.group(1)), len(lines)))
+    loc = sum(len(x) + 1 for x in lines[: line - 1]) + int(found.group(2)) - 1
+    line, column = _position(text, min(loc, len(text.rstrip())))  # past the end: just after the last character
+    return {"detail": detail, "line": line, "column": column, "source_line": text.split("\n")[line - 1]}
+
+
 def _parse(text: str, *, update: bool) -> Any:
     """Parse a canonical query (or update) or raise PolicyError naming the position.
 

@@ -197,3 +197,34 @@ def test_the_caret_stands_under_the_character_in_chromium(browser: Browser, live
     character_x, caret_x, character = xs
     assert character == token
     assert abs(character_x - caret_x) < 1, f"the caret is at {caret_x:.1f} px, the character {character!r} at {character_x:.1f} px"
+
+
+# ------------------------------------------------------------------------------------------- the engine's own syntax errors
+# Texts the grammar reads and pyoxigraph refuses as syntax (it checks some rules the grammar leaves to evaluation).
+# pyoxigraph names the position where it stopped, which for these is the end of the text: that is what is shown.
+ENGINE_QUERY = "SELECT ?x WHERE {\n  ?x ?p ?o\n}\nGROUP BY ?p"
+ENGINE_UPDATE = "DELETE DATA { _:b <urn:p> 1 }"
+
+
+def test_the_engines_syntax_error_has_line_column_and_caret_on_sparql(client: TestClient) -> None:
+    r = client.get("/sparql", params={"query": ENGINE_QUERY})
+    assert r.status_code == 400, r.text
+    assert "Malformed query (line 4, column 12): The SELECT contains a variable that is unbound" in r.text
+    assert "Frågan är felaktigt formulerad (rad 4, kolumn 12)" in r.text
+    assert r.text.rstrip("\n").endswith("4 | GROUP BY ?p\n  |            ^")
+
+
+def test_the_engines_syntax_error_on_the_query_page(client: TestClient) -> None:
+    r = client.post("/query", data={"query": ENGINE_QUERY})
+    error = re.search(r'<p class="error" role="alert">(.*?)</p>', r.text, re.S)
+    assert error and "Frågan är felaktigt formulerad (rad 4, kolumn 12)" in error.group(1)
+    pre = re.search(r'<pre class="caret"[^>]*>(.*?)</pre>', r.text, re.S)
+    assert pre and html.unescape(pre.group(1)) == "4 | GROUP BY ?p\n  |            ^"
+
+
+def test_the_engines_syntax_error_on_update(client: TestClient) -> None:
+    r = client.post("/update", data={"update": ENGINE_UPDATE}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 400, r.text
+    assert "Malformed update (line 1, column 30); it changed nothing: Variables and blank nodes are not allowed in DELETE DATA" in r.text
+    assert "Uppdateringen är felaktigt formulerad (rad 1, kolumn 30) och ändrade ingenting" in r.text
+    assert r.text.rstrip("\n").endswith(f"1 | {ENGINE_UPDATE}\n  | {' ' * 29}^")
