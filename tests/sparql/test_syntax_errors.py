@@ -228,3 +228,32 @@ def test_the_engines_syntax_error_on_update(client: TestClient) -> None:
     assert "Malformed update (line 1, column 30); it changed nothing: Variables and blank nodes are not allowed in DELETE DATA" in r.text
     assert "Uppdateringen är felaktigt formulerad (rad 1, kolumn 30) och ändrade ingenting" in r.text
     assert r.text.rstrip("\n").endswith(f"1 | {ENGINE_UPDATE}\n  | {' ' * 29}^")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_page_with_a_syntax_error_passes_axe_and_fits_a_phone(browser: Browser, live_server: str, lang: str) -> None:  # noqa: F811
+    """The caret's <pre> keeps its lines (no wrapping) and scrolls inside itself: the page does not scroll sideways."""
+    from tests.web.test_accessibility import AXE, PHONE
+
+    long_line = "SELECT * WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(30)) + " ?x ) }"
+    context = browser.new_context(viewport=PHONE, java_script_enabled=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/query?lang={lang}")
+        page.fill("#query", long_line)
+        page.click("#run")
+        assert page.locator("pre.caret").count() == 1
+        scroll_width, inner_width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll_width <= inner_width, f"the page is {scroll_width} px wide at {inner_width} px"
+        scrolls, tops = page.evaluate(
+            """() => { const p = document.querySelector('pre.caret'); const t = p.firstChild; const [first] = t.data.split('\\n');
+                       const top = (o) => { const r = document.createRange(); r.setStart(t, o); r.setEnd(t, o + 1); return r.getBoundingClientRect().top; };
+                       return [p.scrollWidth > p.clientWidth, [top(0), top(first.length - 1)]]; }"""
+        )
+        assert scrolls and tops[0] == tops[1], "the offending line wraps instead of scrolling inside its <pre>"
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("async () => (await axe.run(document)).violations")
+        serious = [f"{v['id']}: {v['help']}" for v in violations if v["impact"] in ("serious", "critical")]
+        assert not serious, serious
+    finally:
+        context.close()

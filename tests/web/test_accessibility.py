@@ -35,6 +35,7 @@ PAGES = [
     ("/network", "network"),
     ("/query", "query"),
     ("/query?example=committee-measures", "query-example"),
+    ("/query/committee-measures?org=https%3A%2F%2Fw3id.org%2Fmhkg%2Fid%2Forganisation%2Ftrafiknamnden", "query-form"),
     ("/curation", "curation"),
     ("/curation/school-sel--school-results--durlak-2011", "review"),
     ("/ontology", "ontology"),
