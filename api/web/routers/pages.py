@@ -524,7 +524,7 @@ async def query_form_download(request: Request, name: str, ext: str, state: Serv
     """The rows of the form's query as a file (CSV, TSV or SPARQL JSON), with the same values as the page."""
     import asyncio
 
-    from api.web.routers.rest import results_response
+    from api.web.negotiation import results_response
 
     q = _query_or_404(state, name)
     if ext not in DOWNLOADS:
