@@ -548,18 +548,14 @@ async def query_form(request: Request, name: str, state: ServiceState = Depends(
     lang = lang_of(request)
     choices = await asyncio.to_thread(_choices, state, q)
     values = _form_values(request, q)
-    given = any(values.values()) or "run" in request.query_params
-    problems: list[dict[str, str]] = []
-    fields = []
-    for p in q.parameters:
-        label = pick(PARAM_LABELS.get(p.name) or {"": p.name}, lang)
-        refused = _check(p, values[p.name], label)
-        if refused is not None and (given or values[p.name]):
-            problems.append({"field": p.name, "text": refused.text(lang)})
-        fields.append(_field(p, values[p.name] or (p.default or ""), choices.get(p.name), lang, refused.text(lang) if refused and given else None))
-    ready = not any(_check(p, values[p.name], p.name) for p in q.parameters)
+    given = any(values.values()) or "run" in request.query_params  # a form sent (a first visit asks for nothing yet)
+    refusals = {p.name: _check(p, values[p.name], pick(PARAM_LABELS.get(p.name) or {"": p.name}, lang)) for p in q.parameters}
+    said = {name: e.text(lang) for name, e in refusals.items() if e is not None and given}
+    problems = [{"field": name, "text": text} for name, text in said.items()]
+    fields = [_field(p, values[p.name] or (p.default or ""), choices.get(p.name), lang, said.get(p.name)) for p in q.parameters]
+    ready = not any(refusals.values())
     ran, text = Ran(), q.text
-    if ready and not problems:
+    if ready:
         text = q.bind(_run_values(values))
         found = await asyncio.to_thread(state.runner.run, q.name, _run_values(values))
         columns = projection(q.text) or sorted({k for r in found for k in r})
@@ -574,7 +570,7 @@ async def query_form(request: Request, name: str, state: ServiceState = Depends(
         description={"en": q.description} if q.description else None,
         fields=fields,
         problems=problems,
-        ran=ran if ready and not problems else None,
+        ran=ran if ready else None,
         text=text,
         permalink=str(request.url.replace(query=link)),
         downloads={ext: f"/query/{q.name}.{ext}?{link}" for ext in DOWNLOADS},
