@@ -13,6 +13,8 @@ import urllib.parse
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.catalogue import catalogue
 from api.store import EmbeddedStore
@@ -180,3 +182,25 @@ def test_an_unknown_query_or_format_is_a_404_page(client: TestClient) -> None:
 def test_json_download_is_sparql_results(client: TestClient) -> None:
     r = client.get("/query/evidence-gaps.json")
     assert r.status_code == 200 and json.loads(r.text)["head"]["vars"][0] == "setting"
+
+
+VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["<x>", '"', "'", "%", "\\", "{}", "}", "?x", "javascript:x", "a b", "\u0000", "1e9", "-0", "2024-02-30", "\U0001f600"]),
+    st.builds(str.__add__, st.sampled_from([ID + "organisation/", ID + "setting/", "https://example.org/", "urn:x:", "http:", ""]), st.text(max_size=12)),
+    st.from_regex(r"[+-]?[0-9]{1,22}(\.[0-9]{0,3})?", fullmatch=True),
+)
+
+
+@given(data=st.data())
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_forms_never_fail_on_arbitrary_values(client: TestClient, data: st.DataObject) -> None:
+    """Any value for any parameter of any query: the page and its download answer, never with a server error."""
+    q = catalogue()[data.draw(st.sampled_from(sorted(n for n, q in catalogue().items() if q.parameters)))]
+    params = {p.name: data.draw(VALUES) for p in q.parameters if data.draw(st.booleans())}
+    page = client.get(f"/query/{q.name}", params=params)
+    assert page.status_code in (200, 422), (q.name, params, page.status_code, page.text[:300])
+    download = client.get(f"/query/{q.name}.tsv", params=params)
+    assert download.status_code in (200, 422), (q.name, params, download.status_code, download.text[:300])
+    if any(v.strip() for v in params.values()):  # (a first visit with nothing given is the empty form, 200, where the download lacks its values)
+        assert (page.status_code == 422) == (download.status_code == 422), (q.name, params)  # both take the same values
