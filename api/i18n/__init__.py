@@ -430,7 +430,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "path_intervention": ("Insats", "Intervention"),
     "path_source": ("Källa", "Source"),
     # the form of one catalogue query (/query/{name}) and the syntax errors on the query pages
-    "query_in_editor": ("i redigeraren", "in the editor"),
+    "query_as_form": ("som formulär", "as a form"),
     "query_parameters": ("Parametrar", "Parameters"),
     "query_no_parameters": ("Frågan har inga parametrar.", "The query has no parameters."),
     "query_required": ("obligatorisk", "required"),
