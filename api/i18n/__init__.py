@@ -452,6 +452,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     "editor_first_tab": ("Exempel", "Example"),
     "editor_tab": ("Fråga", "Query"),
     "editor_endpoint": ("SPARQL-slutpunkt", "SPARQL endpoint"),
+    # the form of one catalogue query (/query/{name}) and the syntax errors on the query pages
+    "query_as_form": ("som formulär", "as a form"),
+    "query_parameters": ("Parametrar", "Parameters"),
+    "query_no_parameters": ("Frågan har inga parametrar.", "The query has no parameters."),
+    "query_required": ("obligatorisk", "required"),
+    "query_any": ("(alla)", "(any)"),
+    "query_choose": ("(välj)", "(choose)"),
+    "query_permalink": ("Permanent länk till frågan med de här värdena", "Permanent link to the query with these values"),
+    "query_sparql": ("Frågans SPARQL-text", "The query's SPARQL text"),
+    "query_open_editor": ("Öppna i redigeraren", "Open in the editor"),
+    "query_api": ("Samma fråga i API:t (JSON)", "The same query in the API (JSON)"),
+    "query_fill_in": ("Fyll i de obligatoriska fälten och kör frågan.", "Fill in the required fields and run the query."),
+    "query_invalid": ("Frågan kördes inte: rätta värdena nedan.", "The query was not run: correct the values below."),
+    "query_none": ("Frågan gav inga rader.", "The query gave no rows."),
+    "query_catalogue_back": ("Alla frågor i katalogen", "All queries in the catalogue"),
+    "syntax_where": ("Här stannade tolkningen", "Where the parser stopped"),
+    "param_org": ("Organisation", "Organisation"),
+    "param_setting": ("Vardagsmiljö", "Everyday setting"),
+    "param_life_stage": ("Livsskede", "Life stage"),
+    "param_area": ("Samhällsområde", "Societal area"),
+    "param_sdg_target": ("Delmål i Agenda 2030", "SDG target"),
+    "param_direction": ("Inriktning", "Direction"),
+    "param_min_certainty": ("Lägsta tillförlitlighet (GRADE)", "Minimum certainty (GRADE)"),
+    "param_min_status": ("Lägsta granskningsstatus", "Minimum curation status"),
+    "param_effect": ("Effekt", "Effect"),
+    "param_years": ("Antal år", "Number of years"),
+    "param_entry": ("Evidenspost", "Evidence entry"),
+    "param_outcome": ("Utfall", "Outcome"),
+    "param_intervention": ("Insats", "Intervention"),
+    "param_consequence_area": ("Konsekvensområde", "Consequence area"),
 }
 # Kinds of organisation (classes of the ontology, by local name): the name of one, for a label.
 KINDS = {
@@ -607,8 +637,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Texten är längre än {limit} tecken, vilket är mer än den här tjänsten läser.",
         "The text is longer than {limit} characters, the most this endpoint reads.",
     ),
-    "malformed_query": ("Frågan är felaktigt formulerad{where}, {near}: {detail}", "Malformed query{where}, {near}: {detail}"),
-    "malformed_update": ("Uppdateringen är felaktigt formulerad{where}, {near}: {detail}", "Malformed update{where}, {near}: {detail}"),
+    "malformed_query": ("Frågan är felaktigt formulerad{where}, {near}. Förväntat här: {detail}", "Malformed query{where}, {near}. Expected here: {detail}"),
+    "malformed_update": (
+        "Uppdateringen är felaktigt formulerad{where}, {near}. Förväntat här: {detail}",
+        "Malformed update{where}, {near}. Expected here: {detail}",
+    ),
     "near": ("vid {excerpt!r}", "near {excerpt!r}"),
     "at_end": ("i slutet av texten", "at the end of the text"),
     "too_deep": (
@@ -668,7 +701,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The answer has more than {limit} rows, the most this public endpoint returns at once: add LIMIT and OFFSET to page "
         "through it, or download the whole dataset as /dataset.nt, /dataset.ttl or /dataset.jsonld.",
     ),
-    "engine_syntax": ("Frågan är felaktigt formulerad: {detail}", "Malformed query: {detail}"),
+    "engine_syntax": ("Frågan är felaktigt formulerad{where}: {detail}", "Malformed query{where}: {detail}"),
+    "engine_syntax_update": (
+        "Uppdateringen är felaktigt formulerad{where} och ändrade ingenting: {detail}",
+        "Malformed update{where}; it changed nothing: {detail}",
+    ),
     "engine_failed": ("Frågan kunde inte utvärderas: {detail}", "Query evaluation failed: {detail}"),
     # The error hierarchy (api.errors) and the error page (api.web.errors): what is missing, refused or failed.
     "not_found": ("{what} ”{name}” finns inte.", "No {what} {name!r}"),
@@ -691,6 +728,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not acceptable: {offered}",
     ),
     "one_of": ("Parametern {name} ska ha ett av värdena {choices}.", "{name} must be one of {choices}"),
+    # a catalogue query's form (/query/{name}): a value its parameter refuses
+    "form_required": ("Fyll i ”{name}”: fältet är obligatoriskt.", "Fill in “{name}”: it is required."),
+    "form_choice": ("”{value}” är inte ett av valen för ”{name}”.", "“{value}” is not one of the choices for “{name}”."),
+    "form_iri": (
+        "”{value}” i fältet ”{name}” är ingen IRI (en webbadress som https://…).",
+        "“{value}” in “{name}” is not an IRI (an address such as https://…).",
+    ),
+    "form_integer": ("”{value}” i fältet ”{name}” är inget heltal.", "“{value}” in “{name}” is not a whole number."),
+    "form_decimal": ("”{value}” i fältet ”{name}” är inget tal.", "“{value}” in “{name}” is not a number."),
+    "form_date": ("”{value}” i fältet ”{name}” är inget datum (ÅÅÅÅ-MM-DD).", "“{value}” in “{name}” is not a date (YYYY-MM-DD)."),
+    "form_language": ("”{value}” i fältet ”{name}” är ingen språkkod (som sv eller en).", "“{value}” in “{name}” is not a language tag (such as sv or en)."),
+    "form_string": ("”{value}” i fältet ”{name}” är ingen giltig text.", "“{value}” in “{name}” is not valid text."),
     "explain_needs": ("Analysen explain behöver både --org och --intervention.", "explain needs --org and --intervention"),
     "entry_exists": ("Posten {iri} finns redan.", "The entry {iri} already exists."),
     "entry_not_conforming": ("Posten uppfyller inte kraven i formerna (SHACL).", "The entry does not conform to the shapes."),
@@ -816,6 +865,36 @@ def message(key: str, lang: str, **params: object) -> str:
     return MESSAGES[key][index].format(**{**params, "where": where, "near": near})
 
 
+def _cells(ch: str) -> str:
+    """What stands under ``ch`` in the caret line so that the caret lines up in a monospace font."""
+    import unicodedata
+
+    if ch == "\t":
+        return "\t"  # a tab under a tab: the same width, whatever the tab stops
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return ""  # combining marks and invisible format characters take no cell
+    return "  " if unicodedata.east_asian_width(ch) in ("W", "F") else " "
+
+
+def pointer(source_line: str, line: int, column: int) -> str:
+    """The offending line, numbered, and under it a caret at ``column`` (1-based, in characters).
+
+    Tabs stay tabs in the caret line, wide characters (CJK, most emoji) count two cells and combining marks none,
+    so the caret stands under the character in a monospace font (a terminal, a ``<pre>``) whatever it holds.
+
+    >>> print(pointer("SELECT * WHERE { ?s ?p }", 1, 24))
+    1 | SELECT * WHERE { ?s ?p }
+      |                        ^
+    >>> print(pointer("日本 ?x )", 12, 7))
+    12 | 日本 ?x )
+       |         ^
+    """
+    column = max(1, min(column, len(source_line) + 1))
+    gutter = str(line)
+    under = "".join(_cells(ch) for ch in source_line[: column - 1])
+    return f"{gutter} | {source_line}\n{' ' * len(gutter)} | {under}^"
+
+
 class Bilingual:
     """A refusal with its message in both languages: ``str()`` is English, :meth:`text` either."""
 
@@ -825,6 +904,15 @@ class Bilingual:
     def text(self, lang: str) -> str:
         return message(self.key, lang, **self.params)
 
+    def pointer(self) -> str | None:
+        """The offending line with a caret under the column, for a refusal that has them (a syntax error); else None."""
+        source, line, column = self.params.get("source_line"), self.params.get("line"), self.params.get("column")
+        if not isinstance(source, str) or not isinstance(line, int) or not isinstance(column, int):
+            return None
+        return pointer(source, line, column)
+
     def both(self) -> str:
-        """English, then Swedish: for answers without a page language (the SPARQL protocol's plain text)."""
-        return self.text("en") + "\n" + self.text("sv")
+        """English, then Swedish, then the offending line with its caret where there is one: for answers without a
+        page language (the SPARQL protocol's plain text)."""
+        shown = self.pointer()
+        return self.text("en") + "\n" + self.text("sv") + (f"\n\n{shown}" if shown else "")

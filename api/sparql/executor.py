@@ -446,7 +446,9 @@ class QueryExecutor:
         if kind == "memory":
             raise WorkerFailedError("memory", retry_after=1)
         if kind == "syntax":
-            raise QueryFailedError("engine_syntax", detail=body.decode())
+            from api.sparql.policy import engine_error
+
+            raise QueryFailedError("engine_syntax", **engine_error(body.decode(), job.text))  # with its line, column and the line
         if kind == "error":
             raise QueryFailedError("engine_failed", detail=body.decode())
         media = job.graph_format if kind == "graph" else job.results_format

@@ -114,22 +114,143 @@ def canonical(text: str) -> str:
     return text
 
 
+# ------------------------------------------------------------------------------------------- syntax errors
+# pyparsing reports where the rule that failed *started*: in ``{ ?s ?p }`` that is ``?s``, because the optional
+# triples block gave up and the parser then wanted a ``}`` there. The place a reader needs is the furthest point
+# the parser reached, ``}`` (where an object was expected): every terminal of the grammar records where it failed,
+# and the furthest failure, with what was expected there, is the error's position. And pyparsing turns tabs into
+# eight spaces before parsing unless told not to, which shifts every column after a tab (and every position a
+# parse action reads): the grammar's two entry rules are told to keep tabs.
+
+_furthest: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("furthest_failure", default=None)
+_terminal_names: dict[int, tuple[int, str]] = {}  # id of a terminal -> (0 punctuation, 1 grammar terminal, 2 keyword; its name)
+MAX_EXPECTED = 10  # terminals named in a message; more are "…"
+
+
+def _record_failure(_text: str, loc: int, element: Any, error: BaseException) -> None:
+    seen = _furthest.get()
+    if seen is None:
+        return
+    at = getattr(error, "loc", loc)
+    if at > seen[0]:
+        seen[0], seen[1] = at, set()
+    if at == seen[0]:
+        seen[1].add(_terminal_names.get(id(element), (2, str(element))))
+
+
+def _install_position_hooks() -> None:
+    """Record every terminal's failures (for :func:`_parse`'s position) and keep tabs: once per process.
+
+    A keyword or punctuation is named as written; any other terminal by the grammar's own name of the rule it
+    belongs to (``IRIREF``, ``VAR1``, ``INTEGER``, ``LANGTAG`` …, the names of the SPARQL 1.1 grammar).
+    """
+    from pyparsing import CaselessKeyword, Keyword, Literal, ParseElementEnhance, ParseExpression, Token
+    from rdflib.plugins.sparql import parser
+
+    if getattr(parser.Query, "_mhkg_positions", False):
+        return
+    rule_names = {id(v): k for k, v in vars(parser).items() if k.isupper() and not k.startswith("_") and hasattr(v, "parse_string")}
+    stack: list[tuple[Any, str | None]] = [(parser.Query, None), (parser.UpdateUnit, None)]
+    done: set[int] = set()
+    while stack:  # the ignored expressions (comments) are not searched: a comment is never what was expected
+        element, rule = stack.pop()
+        if id(element) in done:
+            continue
+        done.add(id(element))
+        rule = rule_names.get(id(element), rule)
+        if isinstance(element, Token):
+            if isinstance(element, (Keyword, CaselessKeyword, Literal)):
+                match = str(element.match)
+                _terminal_names[id(element)] = (2, match) if re.fullmatch(r"\w+", match) else (0, repr(match))
+            else:
+                _terminal_names[id(element)] = (1, rule or str(element))
+            if element.failAction is None:
+                element.set_fail_action(_record_failure)
+        elif isinstance(element, ParseExpression):
+            stack.extend((e, rule) for e in element.exprs)
+        elif isinstance(element, ParseElementEnhance) and element.expr is not None:
+            stack.append((element.expr, rule))
+    for unit in (parser.Query, parser.UpdateUnit):
+        unit.parse_with_tabs()
+    parser.Query._mhkg_positions = True  # type: ignore[attr-defined]
+
+
+def _expected(names: set[tuple[int, str]]) -> str:
+    """What the parser would have taken at the furthest point: punctuation, then the grammar's terminals, then keywords.
+
+    >>> _expected({(1, "VAR1"), (0, "'}'"), (2, "WHERE"), (0, "'.'")})
+    "'.', '}', VAR1, WHERE"
+    """
+    shown = list(dict.fromkeys(name for _, name in sorted(names)))
+    return ", ".join(shown[:MAX_EXPECTED]) + (" …" if len(shown) > MAX_EXPECTED else "")
+
+
+ENGINE_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+ENGINE_SENTENCE = re.compile(r"(?<![\w'\"\[])[A-Z][a-z]+(?: [A-Za-z_?()'-]+)+")  # "Duplicated variable name in SELECT"
+MAX_DETAIL = 240
+
+
+def engine_error(message: str, text: str) -> dict[str, Any]:
+    """The parameters of the message of a syntax error the engine (pyoxigraph) found in a text the policy accepted.
+
+    pyoxigraph says ``error at LINE:COLUMN: expected …`` (1-based, in characters): it reads some rules more strictly
+    than the grammar (a variable both bound and grouped, a VALUES row of the wrong length, a blank node in DELETE
+    DATA …), and for those it stops at the end of the text. Its explanation is the sentence among what it "expected";
+    the position becomes ``line``/``column`` with the ``source_line`` for the caret, as for the policy's own errors.
+
+    >>> engine_error("error at 1:30: expected one of Duplicated variable name in SELECT, [_]", "SELECT (1 AS ?x) (2 AS ?x) {}")
+    {'detail': 'Duplicated variable name in SELECT', 'line': 1, 'column': 30, 'source_line': 'SELECT (1 AS ?x) (2 AS ?x) {}'}
+    >>> engine_error("something else", "ASK {}")
+    {'detail': 'something else'}
+    """
+    found = ENGINE_POSITION.fullmatch(message.strip())
+    if not found:
+        return {"detail": message}
+    rest = found.group(3)
+    sentences = ENGINE_SENTENCE.findall(rest)
+    detail = "; ".join(sentences) if sentences else rest  # without a sentence: the engine's own words
+    if len(detail) > MAX_DETAIL:
+        detail = detail[:MAX_DETAIL].rstrip() + " …"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # the text the engine read (made canonical by the policy)
+    lines = text.split("\n")
+    line = max(1, min(int(found.group(1)), len(lines)))
+    loc = sum(len(x) + 1 for x in lines[: line - 1]) + int(found.group(2)) - 1
+    line, column = _position(text, min(loc, len(text.rstrip())))  # past the end: just after the last character
+    return {"detail": detail, "line": line, "column": column, "source_line": text.split("\n")[line - 1]}
+
+
 def _parse(text: str, *, update: bool) -> Any:
-    """Parse a canonical query (or update) or raise PolicyError naming the position."""
+    """Parse a canonical query (or update) or raise PolicyError naming the position.
+
+    The error's ``line`` and ``column`` (1-based, in characters, a tab one character) are where the parser got
+    furthest; its ``source_line`` is that line's text (for the caret under the column, :func:`api.i18n.pointer`),
+    ``excerpt`` the text from there and ``detail`` what would have been read there.
+    """
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql import parser
 
     if len(text) > MAX_QUERY_LENGTH:
         raise PolicyError("too_long", limit=MAX_QUERY_LENGTH)
     prepare()
+    _install_position_hooks()
+    seen: list[Any] = [0, set()]
+    token = _furthest.set(seen)
     try:
         return parser.parseUpdate(text) if update else parser.parseQuery(text)
     except ParseBaseException as exc:
-        excerpt = " ".join(exc.pstr[exc.loc : exc.loc + 30].split())
-        raise PolicyError("malformed_update" if update else "malformed_query", line=exc.lineno, column=exc.col, excerpt=excerpt, detail=exc.msg) from None
+        loc, detail = (seen[0], _expected(seen[1])) if seen[0] >= exc.loc and seen[1] else (exc.loc, exc.msg.removeprefix("Expected "))
+        loc = min(loc, len(text.rstrip()))  # at the end of the text: just after its last character, not on a blank line
+        line, column = _position(text, loc)
+        excerpt = " ".join(text[loc : loc + 30].split())
+        source_line = text.split("\n")[line - 1] if text else ""
+        raise PolicyError(
+            "malformed_update" if update else "malformed_query", line=line, column=column, excerpt=excerpt, detail=detail, source_line=source_line
+        ) from None
     except RecursionError as exc:
         line, column = _position(text, _deepest_location(exc))
         raise PolicyError("too_deep", line=line, column=column, limit=MAX_DEPTH) from None
+    finally:
+        _furthest.reset(token)
 
 
 def _check_tree(tree: Any, *, service: str) -> int:
@@ -168,7 +289,7 @@ def check_query(text: str) -> Checked:
     >>> check_query("SELECT * WHERE { ?s ?p }")
     Traceback (most recent call last):
     ...
-    api.errors.PolicyError: Malformed query (line 1, column 18), near '?s ?p }': Expected SelectQuery
+    api.errors.PolicyError: Malformed query (line 1, column 24), near '}'. Expected here: '$', '(', '+', '-', ':', '<', '?', '[', BLANK_NODE_LABEL, DECIMAL …
     """
     return _accepted(text)
 

@@ -34,11 +34,16 @@ Malformed input, and what it becomes (the lenient reading, which never widens wh
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import pyoxigraph as ox
+from fastapi.responses import JSONResponse, Response
+
+from api.sparql.results import to_sparql_json
 
 RESULTS: dict[str, ox.QueryResultsFormat] = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -263,3 +268,12 @@ def choose(header: str | None, offered: list[str]) -> str | None:
         if q > best_q:
             best, best_q = media, q
     return best
+
+
+def results_response(variables: list[str], rows: list[dict[str, Any]], media: str) -> Response:
+    """Rows of a SELECT query in the chosen results format (CSV and TSV by pyoxigraph's serialisers)."""
+    answer = to_sparql_json(variables, rows)
+    if media not in ("text/csv", "text/tab-separated-values"):
+        return JSONResponse(answer, media_type=media)
+    solutions = ox.parse_query_results(json.dumps(answer).encode(), format=ox.QueryResultsFormat.JSON)
+    return Response(solutions.serialize(format=RESULTS[media]), media_type=media + "; charset=utf-8")

@@ -36,6 +36,7 @@ PAGES = [
     ("/query", "query"),
     ("/query?example=committee-measures", "query-example"),
     ("/query/editor", "editor"),
+    ("/query/committee-measures?org=https%3A%2F%2Fw3id.org%2Fmhkg%2Fid%2Forganisation%2Ftrafiknamnden", "query-form"),
     ("/curation", "curation"),
     ("/curation/school-sel--school-results--durlak-2011", "review"),
     ("/ontology", "ontology"),

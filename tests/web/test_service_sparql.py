@@ -218,5 +218,6 @@ def test_refusals_say_why_in_english_and_swedish(live_server: str) -> None:
 
     assert all(len(pair) == 2 and all(pair) for pair in MESSAGES.values())
     code, _, body = fetch(live_server + "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p }"))
-    english, swedish = body.strip().split("\n")
-    assert code == 400 and english.startswith("Malformed query (line 1, column 18)") and swedish.startswith("Frågan är felaktigt formulerad (rad 1, kolumn 18)")
+    english, swedish, _, line, caret = body.strip().split("\n")
+    assert code == 400 and english.startswith("Malformed query (line 1, column 24)") and swedish.startswith("Frågan är felaktigt formulerad (rad 1, kolumn 24)")
+    assert (line, caret) == ("1 | SELECT * WHERE { ?s ?p }", "  |                        ^")

@@ -53,11 +53,13 @@ def test_the_endpoint_is_the_services_own(client: TestClient) -> None:
 
 
 def test_the_prefixes_are_the_projects_read_at_each_request(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert editor_config(client)["prefixes"] == vocab.PREFIXES
-    monkeypatch.setitem(vocab.PREFIXES, "certainty", vocab.ID + "certainty/")  # as a namespace added to api.vocab
     config = editor_config(client)
-    assert config["prefixes"]["certainty"] == vocab.ID + "certainty/"
-    assert f"PREFIX certainty: <{vocab.ID}certainty/>" in config["start"]["query"]
+    assert config["prefixes"] == vocab.PREDECLARED
+    assert config["prefixes"]["certainty"] == vocab.ID + "certainty/"  # the individuals' namespaces are among them
+    monkeypatch.setitem(vocab.PREDECLARED, "newkind", vocab.ID + "new-kind/")  # as a namespace added to api.vocab
+    config = editor_config(client)
+    assert config["prefixes"]["newkind"] == vocab.ID + "new-kind/"
+    assert f"PREFIX newkind: <{vocab.ID}new-kind/>" in config["start"]["query"]
 
 
 @pytest.mark.parametrize(("lang", "field"), [("sv", "summary_sv"), ("en", "summary")])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import urllib.parse
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import curation
 from api.analysis import life_course_order
-from api.catalogue import catalogue, get_query, projection
+from api.catalogue import CatalogueQuery, Parameter, catalogue, get_query, projection
 from api.catalogue.certainty import certainty_scale
 from api.catalogue.internal import internal_query
 from api.errors import InvalidParameterError, NotFoundError, ParameterError, QueryError, SubmissionRefused
-from api.i18n import KIND_HEADINGS, KIND_ORDER, SEARCH_HEADINGS, as_map
+from api.i18n import KIND_HEADINGS, KIND_ORDER, SEARCH_HEADINGS, Bilingual, as_map, pick, text_map
 from api.vocab import ID, PREFIXES, VOCAB, compact, iri
 from api.web import views as data
 from api.web.deps import ServiceState, client_of, get_state
-from api.web.render import lang_of, measures_view, render
+from api.web.render import lang_of, local, measures_view, render
 from api.web.views.pages import strategy
 
 router = APIRouter(tags=["Pages"], include_in_schema=False)
@@ -252,7 +253,84 @@ def strategy_page(request: Request, state: ServiceState = Depends(get_state)) ->
     return render(request, "strategy.html", **strategy(state))
 
 
-async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[list[str], list[dict[str, str]], str | None]:
+Cell = dict[str, Any]
+"""One cell of a results table: its ``text``, the ``href`` it links to (an IRI), the ``lang`` of a literal."""
+
+
+@dataclass
+class Ran:
+    """What a query gave the page: the columns, the rows of cells, or the refusal (with the caret where there is one)."""
+
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Cell]] = field(default_factory=list)
+    error: dict[str, str | None] | None = None
+
+
+def _refused(exc: Bilingual, lang: str) -> dict[str, str | None]:
+    """A refusal as the query pages show it: the message in the page's language and the offending line with its caret."""
+    return {"text": exc.text(lang), "pointer": exc.pointer(), "lang": None}
+
+
+def _link(iri: str) -> str | None:
+    """Where a result's IRI links: our IRIs to their page on this host, other web IRIs as they are, anything else nowhere."""
+    if iri.startswith(ID):
+        return local(iri)
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
+def _cell(kind: str, value: str, *, lang: str | None = None, label: str | None = None) -> Cell:
+    """A table cell; a literal that is a list of our IRIs (a GROUP_CONCAT of them) links each of them."""
+    if kind == "iri":
+        return {"text": label or compact(value), "href": _link(value), "lang": None}
+    if kind == "bnode":
+        return {"text": "_:" + value, "href": None, "lang": None}
+    words = value.split()
+    if words and not lang and all(w.startswith(ID) for w in words):
+        return {"text": value, "href": None, "lang": None, "links": [{"text": compact(w), "href": local(w)} for w in words]}
+    return {"text": value, "href": None, "lang": lang}
+
+
+def _labelled(columns: list[str], row: dict[str, tuple[str, str, str | None]], page_lang: str) -> dict[str, Cell]:
+    """A row of (kind, value, language) as cells; an IRI shows the label the row carries for it, where it carries one.
+
+    The catalogue's convention: the label of column ``x`` is ``x_sv``/``x_en`` (or ``x_label``); ``label_sv``/``label_en``
+    belong to the column just before them.
+    """
+    owner = {}
+    for i, c in enumerate(columns):
+        if c.startswith("label_") and i > 0 and not columns[i - 1].startswith("label_"):
+            owner[columns[i - 1]] = "label"
+    cells: dict[str, Cell] = {}
+    for c, (kind, value, lang) in row.items():
+        label = None
+        if kind == "iri":
+            stem = owner.get(c, c)
+            for key in (f"{stem}_{page_lang}", f"{stem}_en", f"{stem}_sv", f"{c}_label"):
+                if key in row and row[key][0] == "literal" and row[key][1]:
+                    label = row[key][1]
+                    break
+        cells[c] = _cell(kind, value, lang=lang if lang and lang != page_lang else None, label=label)
+    return cells
+
+
+def _term(term: Any) -> tuple[str, str, str | None]:
+    """A pyoxigraph term as (kind, value, language)."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return "iri", term.value, None
+    if isinstance(term, ox.BlankNode):
+        return "bnode", term.value, None
+    return "literal", term.value, getattr(term, "language", None)
+
+
+def _json_term(value: dict[str, str]) -> tuple[str, str, str | None]:
+    """A SPARQL JSON results term as (kind, value, language)."""
+    kind = {"uri": "iri", "bnode": "bnode"}.get(value["type"], "literal")
+    return kind, value["value"], value.get("xml:lang")
+
+
+async def _run_text(request: Request, state: ServiceState, text: str) -> Ran:
     """Run a researcher's query the way /sparql does: the parse policy and the evaluation in a sandboxed worker."""
     import asyncio
     import json
@@ -261,68 +339,246 @@ async def _run_text(request: Request, state: ServiceState, text: str) -> tuple[l
 
     from api.sparql.executor import ExecutorError, Job
 
+    lang = lang_of(request)
     job = Job(text, results_format="application/sparql-results+json", graph_format="application/n-triples", base_iri=str(request.url_for("sparql_get")))
     try:
         answer = await state.executor.run(job, client=client_of(request))
         if answer.kind == "checked":  # a remote store: the policy accepted it, the server evaluates the text it parsed
             text = answer.body.decode()
-            rows = await asyncio.to_thread(state.store.select, text)
-            columns = projection(text) or sorted({k for r in rows for k in r})
-            return columns, [{k: compact(v.value) for k, v in r.items()} for r in rows], None
+            found = await asyncio.to_thread(state.store.select, text)
+            columns = projection(text) or sorted({k for r in found for k in r})
+            return Ran(columns, [_labelled(columns, {k: _term(v) for k, v in r.items()}, lang) for r in found])
     except ExecutorError as exc:
-        return [], [], exc.text(lang_of(request))
-    except QueryError as exc:  # a remote store's answer: the server's own words
-        return [], [], str(exc)
+        return Ran(error=_refused(exc, lang))
+    except QueryError as exc:  # a remote store's answer: the server's own words (in English)
+        return Ran(error={"text": str(exc), "pointer": None, "lang": "en"})
     if answer.kind == "graph":
         triples = list(ox.parse(input=answer.body, format=ox.RdfFormat.N_TRIPLES))
-        return (
-            ["subject", "predicate", "object"],
-            [{"subject": compact(q.subject.value), "predicate": compact(q.predicate.value), "object": compact(q.object.value)} for q in triples],
-            None,
-        )
+        columns = ["subject", "predicate", "object"]
+        return Ran(columns, [_labelled(columns, dict(zip(columns, map(_term, (q.subject, q.predicate, q.object)), strict=True)), lang) for q in triples])
     data = json.loads(answer.body)
     if "boolean" in data:
-        return ["boolean"], [{"boolean": str(data["boolean"]).lower()}], None
+        return Ran(["boolean"], [{"boolean": _cell("literal", str(data["boolean"]).lower())}])
     columns = data["head"]["vars"]
-    return columns, [{k: compact(v["value"]) for k, v in b.items()} for b in data["results"]["bindings"]], None
+    return Ran(columns, [_labelled(columns, {k: _json_term(v) for k, v in b.items()}, lang) for b in data["results"]["bindings"]])
 
 
 @router.get("/query", response_class=HTMLResponse)
 async def query_page(request: Request, example: str | None = None, state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    text, error = "", None
-    columns: list[str] = []
-    rows: list[dict[str, str]] = []
+    ran, text = Ran(), ""
     if example:
         try:
             q = get_query(example, state.root)
         except ParameterError:
             raise NotFoundError("query", example) from None
-        defaults = {p.name: (p.default or _example_value(p.name)) for p in q.parameters if p.required or p.default}
+        defaults = {p.name: (p.default or p.example) for p in q.parameters if p.required or p.default}
         text = q.bind({k: v for k, v in defaults.items() if v})
-        columns, rows, error = await _run_text(request, state, text)
+        ran = await _run_text(request, state, text)
     else:
         text = internal_query("query-page-example").text.rstrip("\n")
-    return render(request, "query.html", catalogue=_examples(state), text=text, columns=columns, rows=rows, error=error)
+    return render(request, "query.html", catalogue=_examples(state), text=text, ran=ran)
 
 
 def _examples(state: ServiceState) -> list[dict[str, Any]]:
     """The catalogue's queries, each with its summary as a language map."""
-    return [{"name": q.name, "summary": {"sv": q.summary_sv or None, "en": q.summary}} for q in catalogue(state.root).values()]
+    return [{"name": q.name, "summary": _summary(q)} for q in catalogue(state.root).values()]
 
 
-def _example_value(name: str) -> str | None:
-    return {
-        "org": ID + "organisation/trafiknamnden",
-        "setting": ID + "setting/education",
-        "intervention": ID + "intervention/housing-first",
-        "years": "10",
-    }.get(name)
+def _summary(q: CatalogueQuery) -> dict[str, str | None]:
+    return {"sv": q.summary_sv or None, "en": q.summary}
 
 
 @router.post("/query", response_class=HTMLResponse)
 async def query_run(request: Request, query: str = Form(...), state: ServiceState = Depends(get_state)) -> HTMLResponse:
-    columns, rows, error = await _run_text(request, state, query)
-    return render(request, "query.html", catalogue=_examples(state), text=query, columns=columns, rows=rows, error=error)
+    ran = await _run_text(request, state, query)
+    return render(request, "query.html", catalogue=_examples(state), text=query, ran=ran)
+
+
+# ------------------------------------------------------------------------------------------- one form per catalogue query
+# /query/{name}: a plain GET form made from the query's typed #+ params, run by the QueryRunner as the REST operation
+# /api/v1/queries/{name} runs it (the text is the catalogue's own and the values are bound as RDF terms, never as
+# query text, so the parse policy has nothing to decide; and the page, its downloads and the API give the same rows
+# from the same cache). The GET URL is the permalink.
+
+PARAM_LABELS = {
+    "org": text_map("param_org"),
+    "setting": text_map("param_setting"),
+    "life_stage": text_map("param_life_stage"),
+    "area": text_map("param_area"),
+    "sdg_target": text_map("param_sdg_target"),
+    "direction": text_map("param_direction"),
+    "min_certainty": text_map("param_min_certainty"),
+    "min_status": text_map("param_min_status"),
+    "effect": text_map("param_effect"),
+    "years": text_map("param_years"),
+    "entry": text_map("param_entry"),
+    "outcome": text_map("param_outcome"),
+    "intervention": text_map("param_intervention"),
+    "consequence_area": text_map("param_consequence_area"),
+}
+"""What the form calls each parameter (a parameter not named here is called by its name)."""
+
+REFUSED_VALUE = {
+    "iri": "form_iri",
+    "integer": "form_integer",
+    "decimal": "form_decimal",
+    "date": "form_date",
+    "language": "form_language",
+    "string": "form_string",
+}
+INPUT_TYPES = {"integer": "number", "decimal": "number", "date": "date", "iri": "url"}
+CHOSEN_BY_NAME = {"intervention": "Intervention", "outcome": "Outcome"}
+"""IRI parameters whose values are resources of a kind the form offers by name (besides organisations): the kind in
+the IRI (``…/id/<kind>/…``, from the parameter's example) → the class of the ontology."""
+DOWNLOADS = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json"}
+
+
+def _kind_of(p: Parameter) -> str | None:
+    """The kind of resource an IRI parameter takes, read from its example (``…/id/organisation/…`` → ``organisation``)."""
+    if p.type != "iri" or p.enum or not (p.example or "").startswith(ID):
+        return None
+    return (p.example or "")[len(ID) :].split("/", 1)[0]
+
+
+def _choices(state: ServiceState, q: CatalogueQuery) -> dict[str, list[dict[str, Any]]]:
+    """The choices of each parameter that has them (computed once per data version): value and label (a language map)."""
+    return data.cached(state, ("query-form-choices", q.name), lambda: _compute_choices(state, q))
+
+
+def _compute_choices(state: ServiceState, q: CatalogueQuery) -> dict[str, list[dict[str, Any]]]:
+    from api.catalogue.internal import internal
+    from api.vocab import VOCAB
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in q.parameters:
+        kind = _kind_of(p)
+        if p.type == "iri" and p.enum:  # the concept's label from the graph, in the header's order (which is meaningful)
+            names = data.labels(state, [p.prefix + e for e in p.enum])
+            out[p.name] = [{"value": e, "label": names.get(p.prefix + e) or {"": e}} for e in p.enum]
+        elif kind == "organisation":
+            out[p.name] = [{"value": o["iri"], "label": o["label"]} for o in data.organisations(state)]
+        elif kind in CHOSEN_BY_NAME:
+            rows = state.store.select(internal("resources-of-class", {"class": VOCAB + CHOSEN_BY_NAME[kind], "namespace": ID + kind + "/"}))
+            out[p.name] = [
+                {"value": r["x"].value, "label": {k: r[k].value for k in ("sv", "en") if r.get(k) is not None} or {"": compact(r["x"].value)}} for r in rows
+            ]
+    return out
+
+
+def _field(p: Parameter, value: str, options: list[dict[str, Any]] | None, lang: str, error: str | None) -> dict[str, Any]:
+    """One control of the form: its label, the input type or the options (sorted by name for resources), what is chosen."""
+    label = PARAM_LABELS.get(p.name) or {"": p.name}
+    field_: dict[str, Any] = {
+        "name": p.name,
+        "label": label,
+        "required": p.required,
+        "default": p.default,
+        "description": {"en": p.description} if p.description else None,
+        "value": value,
+        "error": error,
+        "type": INPUT_TYPES.get(p.type, "text"),
+        "step": "1" if p.type == "integer" else "any" if p.type == "decimal" else None,
+        "placeholder": p.example if not options and p.example else None,
+        "options": None,
+    }
+    if options is not None:
+        choices = [{"value": o["value"], "label": pick(o["label"], lang) or o["value"]} for o in options]
+        if not p.enum:
+            choices.sort(key=lambda o: _sort_key(o["label"]))
+        field_["options"] = choices
+    return field_
+
+
+def _check(p: Parameter, value: str, name: str) -> InvalidParameterError | None:
+    """Why the form refuses a value (a bilingual message naming the field ``name``), or None when the parameter takes it."""
+    if not value:
+        return InvalidParameterError("form_required", name=name) if p.required and not p.default else None
+    if p.enum and value not in p.enum:
+        return InvalidParameterError("form_choice", name=name, value=value)
+    try:
+        p.term(value)
+    except ParameterError:
+        return InvalidParameterError(REFUSED_VALUE.get(p.type, "form_string"), name=name, value=value)
+    return None
+
+
+def _form_values(request: Request, q: CatalogueQuery) -> dict[str, str]:
+    """The values the request gives the query's parameters (empty for the ones it leaves out); other parameters are not read."""
+    return {p.name: request.query_params.get(p.name, "").strip() for p in q.parameters}
+
+
+def _query_or_404(state: ServiceState, name: str) -> CatalogueQuery:
+    try:
+        return get_query(name, state.root)
+    except ParameterError:
+        raise NotFoundError("query", name) from None
+
+
+def _run_values(values: dict[str, str]) -> dict[str, str]:
+    """The values to bind: the ones given (a parameter left empty takes its default, as in the API)."""
+    return {k: v for k, v in values.items() if v}
+
+
+@router.get("/query/{name}.{ext}")
+async def query_form_download(request: Request, name: str, ext: str, state: ServiceState = Depends(get_state)) -> Response:
+    """The rows of the form's query as a file (CSV, TSV or SPARQL JSON), with the same values as the page."""
+    import asyncio
+
+    from api.web.negotiation import results_response
+
+    q = _query_or_404(state, name)
+    if ext not in DOWNLOADS:
+        raise NotFoundError("page", request.url.path)
+    values = _form_values(request, q)
+    problem = next((e for p in q.parameters if (e := _check(p, values[p.name], p.name))), None)
+    if problem is not None:
+        raise problem  # the error page (422) in the page's language
+    rows = await asyncio.to_thread(state.runner.run, q.name, _run_values(values))
+    answer = results_response(projection(q.text), rows, DOWNLOADS[ext])
+    answer.headers["Content-Disposition"] = f'attachment; filename="{q.name}.{ext}"'
+    return answer
+
+
+@router.get("/query/{name}", response_class=HTMLResponse)
+async def query_form(request: Request, name: str, state: ServiceState = Depends(get_state)) -> HTMLResponse:
+    """The form of one catalogue query, its SPARQL text, its permalink and, once the required values are given, its rows."""
+    import asyncio
+
+    q = _query_or_404(state, name)
+    lang = lang_of(request)
+    choices = await asyncio.to_thread(_choices, state, q)
+    values = _form_values(request, q)
+    given = any(values.values()) or "run" in request.query_params  # a form sent (a first visit asks for nothing yet)
+    refusals = {p.name: _check(p, values[p.name], pick(PARAM_LABELS.get(p.name) or {"": p.name}, lang)) for p in q.parameters}
+    said = {name: e.text(lang) for name, e in refusals.items() if e is not None and given}
+    problems = [{"field": name, "text": text} for name, text in said.items()]
+    fields = [_field(p, values[p.name] or (p.default or ""), choices.get(p.name), lang, said.get(p.name)) for p in q.parameters]
+    ready = not any(refusals.values())
+    ran, text = Ran(), q.text
+    if ready:
+        text = q.bind(_run_values(values))
+        found = await asyncio.to_thread(state.runner.run, q.name, _run_values(values))
+        columns = projection(q.text) or sorted({k for r in found for k in r})
+        ran = Ran(columns, [_labelled(columns, {k: _term(v) for k, v in r.items()}, lang) for r in found])
+    chosen = [(k, v) for k, v in values.items() if v]
+    link = urllib.parse.urlencode([("lang", lang), *chosen])
+    page = render(
+        request,
+        "query_form.html",
+        q=q,
+        summary=_summary(q),
+        description={"en": q.description} if q.description else None,
+        fields=fields,
+        problems=problems,
+        ran=ran if ready else None,
+        text=text,
+        permalink=str(request.url.replace(query=link)),
+        downloads={ext: f"/query/{q.name}.{ext}?{link}" for ext in DOWNLOADS},
+        api=f"/api/v1/queries/{q.name}" + ("?" + urllib.parse.urlencode(chosen) if chosen else ""),
+    )
+    if problems:
+        page.status_code = 422
+    return page
 
 
 EXAMPLE_ENTRY = f"""@prefix mh: <{VOCAB}> .

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from api.catalogue import CatalogueQuery, catalogue, projection
 from api.catalogue.internal import internal
 from api.errors import NotAcceptableError, NotFoundError
 from api.knowledge.stats import statistics
-from api.sparql.results import to_sparql_json
 from api.vocab import PREDECLARED, VOCAB, slug
 from api.web import views as data
 from api.web.deps import ServiceState, error, get_state
-from api.web.negotiation import RESULTS, choose
+from api.web.negotiation import choose, results_response  # results_response: the pages' catalogue forms use it too
 from api.web.schemas import (
     CatalogueParameters,
     GapCell,
@@ -308,12 +305,3 @@ def _make_operation(q: CatalogueQuery) -> Callable[..., Response]:
     operation.__annotations__["params"] = Annotated[query_model(q), Query()]
     operation.__name__ = f"query_{q.name.replace('-', '_')}"
     return operation
-
-
-def results_response(variables: list[str], rows: list[dict[str, Any]], media: str) -> Response:
-    """Rows of a SELECT query in the chosen results format (CSV and TSV by pyoxigraph's serialisers)."""
-    answer = to_sparql_json(variables, rows)
-    if media not in ("text/csv", "text/tab-separated-values"):
-        return JSONResponse(answer, media_type=media)
-    solutions = ox.parse_query_results(json.dumps(answer).encode(), format=ox.QueryResultsFormat.JSON)
-    return Response(solutions.serialize(format=RESULTS[media]), media_type=media + "; charset=utf-8")

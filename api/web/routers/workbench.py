@@ -5,7 +5,7 @@ serves them from its own static paths (``/static/vendor/…``), so that no page 
 whose package is missing answers 503 with what to run, never a blank page.
 
 The editor's configuration is data in the page (a JSON block that :file:`api/web/static/workbench.js` reads; no
-inline script): the endpoint, the project's prefixes (:data:`api.vocab.PREFIXES`, read at each request), the
+inline script): the endpoint, every predeclared prefix (:data:`api.vocab.PREDECLARED`, read at each request), the
 catalogue's queries as tabs with their examples bound, and the classes and properties the completion offers, which
 are the graph's own (``queries/internal/editor-vocabulary.rq``): YASQE's default completers, which ask Linked Open
 Vocabularies and prefix.cc, are replaced.
@@ -89,8 +89,8 @@ def mount(app: FastAPI) -> None:
 
 # ------------------------------------------------------------------------------ the SPARQL editor
 def prefixes() -> dict[str, str]:
-    """The project's prefixes, as :mod:`api.vocab` has them now."""
-    return dict(vocab.PREFIXES)
+    """Every predeclared prefix (:data:`api.vocab.PREDECLARED`), as :mod:`api.vocab` has them now."""
+    return dict(vocab.PREDECLARED)
 
 
 def prologue(names: dict[str, str]) -> str:
