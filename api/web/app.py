@@ -68,6 +68,6 @@ def create_app(
     app.include_router(rest.catalogue_router(state.root))
     app.include_router(curation.router)
     app.include_router(linked_data.router)
+    app.include_router(workbench.router)  # before pages: /query/editor is the editor, not a catalogue query's form
     app.include_router(pages.router)
-    app.include_router(workbench.router)
     return app

@@ -264,3 +264,11 @@ def test_docs_render_every_operation_offline(scripted: Page, live_server: str) -
     scripted.wait_for_load_state("networkidle")
     assert any(urlsplit(r).path == "/static/vendor/swagger-ui/swagger-ui-bundle.js" for r in requests)
     assert not foreign(requests, live_server), f"requests to other hosts: {foreign(requests, live_server)}"
+
+
+def test_the_editors_path_is_no_catalogue_querys_form(client: TestClient) -> None:
+    from api.catalogue import catalogue
+
+    assert "editor" not in catalogue()  # /query/{name} would then hide the editor, or the editor the form
+    assert "yasgui" in client.get("/query/editor").text.lower()
+    assert client.get("/query/cost-figures").status_code == 200
