@@ -19,6 +19,7 @@ from api.knowledge.stats import format_text, statistics
 from api.settings import Settings
 from api.sparql.results import to_sparql_json
 from api.store import RELEASE, EmbeddedStore, RemoteStore, content_version, query_path
+from api.store.remote import FLAVOURS, detect_flavour
 from api.validation import validate_repository
 from api.vocab import compact
 
@@ -137,9 +138,11 @@ def cmd_push(args: argparse.Namespace) -> int:
     store = current_store(args.settings, progress=_progress)
     release = args.settings.build_dir / RELEASE
     version = content_version(release) if release.exists() else store.data_version()
-    remote = RemoteStore(query_path(args.endpoint))
+    endpoint = query_path(args.endpoint)
+    remote = RemoteStore(endpoint, flavour=args.flavour or args.settings.endpoint_flavour or detect_flavour(endpoint))
     triples = store.triples()
-    _progress(f"pushing {len(triples)} triples to {remote.store_endpoint} (replacing the default graph)")
+    graph = f"the graph <{remote.graph}>" if remote.graph else "the default graph"
+    _progress(f"pushing {len(triples)} triples to {remote.store_endpoint} (replacing {graph})")
     remote.replace_all(triples, version)
     print(f"pushed {len(triples)} triples; the endpoint now holds {remote.count()} (data version {remote.data_version()})")
     return 0
@@ -317,8 +320,9 @@ def parser() -> argparse.ArgumentParser:
     rm.add_argument("--lang", choices=["sv", "en"], default="en")
     rm.add_argument("--endpoint", help="a SPARQL 1.1 query endpoint to use instead of the embedded store")
     rm.set_defaults(func=cmd_remits)
-    pu = sub.add_parser("push", help="load the build into a remote store (replaces its default graph)")
-    pu.add_argument("--endpoint", required=True, help="the server's query endpoint or root, e.g. http://localhost:7878")
+    pu = sub.add_parser("push", help="load the build into a remote store (replaces its default graph; on Virtuoso, the graph of the release)")
+    pu.add_argument("--endpoint", required=True, help="the server's query endpoint or root, e.g. http://localhost:7878 or http://localhost:8890/sparql")
+    pu.add_argument("--flavour", choices=FLAVOURS, help="the kind of server where its URLs differ from Oxigraph's (default: MHKG_ENDPOINT_FLAVOUR, or asked)")
     pu.set_defaults(func=cmd_push)
     v = sub.add_parser(
         "validate",

@@ -14,7 +14,7 @@ from api.vocab import ID
 
 from .embedded import EmbeddedStore
 from .protocol import VERSION_NODE, VERSION_PRED, Store, Term, content_version
-from .remote import RemoteStore, query_path
+from .remote import RemoteStore, detect_flavour, query_path
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -38,13 +38,16 @@ RELEASE = "mhkg-inferred.nt"
 
 
 def open_remote(settings: Settings, endpoint: str | None = None) -> RemoteStore | None:
-    """The remote store the settings name (``endpoint`` overrides ``MHKG_ENDPOINT``), or None for the embedded one."""
+    """The remote store the settings name (``endpoint`` overrides ``MHKG_ENDPOINT``), or None for the embedded one.
+
+    Its flavour is ``MHKG_ENDPOINT_FLAVOUR``, else asked of the server (one ``ASK {}``: Virtuoso's needs its own graph).
+    """
     endpoint = endpoint or settings.endpoint
     if not endpoint:
         return None
-    return RemoteStore(
-        query_path(endpoint), update_endpoint=settings.update_endpoint, store_endpoint=settings.store_endpoint, flavour=settings.endpoint_flavour
-    )
+    url = query_path(endpoint)
+    flavour = settings.endpoint_flavour or detect_flavour(url)
+    return RemoteStore(url, update_endpoint=settings.update_endpoint, store_endpoint=settings.store_endpoint, flavour=flavour)
 
 
 def load_release(settings: Settings) -> EmbeddedStore:

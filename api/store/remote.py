@@ -7,6 +7,7 @@ so results can be compared and serialised alike.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,27 +22,54 @@ from api.vocab import PREDECLARED
 
 from .protocol import VERSION_NODE, VERSION_PRED, Term, serialize
 
+FLAVOURS = ("fuseki", "virtuoso")
+"""Servers whose URLs or dataset differ from Oxigraph's (the default layout: ``/query``, ``/update``, ``/store``)."""
+RELEASE_GRAPH = "https://w3id.org/mhkg/id/graph/release"
+"""The named graph the release goes into on a server whose Graph Store endpoint has no default graph (Virtuoso)."""
+
 
 class RemoteStore:
     """A SPARQL 1.1 endpoint over HTTP (httpx): queries by the SPARQL 1.1 Protocol, loading by the Graph Store Protocol.
 
+    Queries are POSTed form-encoded (Protocol §2.1.2), which every server tested takes (Virtuoso 7 never answers a
+    direct ``application/sparql-query`` POST), and ask for ``application/sparql-results+json`` alone (Comunica answers
+    a longer list in a JSON of its own).
+
+    With ``graph``, the store is that one named graph: queries name it as their default graph (``default-graph-uri``)
+    and loading replaces it (``?graph=``); without, both use the server's default graph (``?default``).
+
     Args:
-        endpoint: the query endpoint, e.g. ``http://localhost:7878/query`` (Oxigraph) or
-            ``http://localhost:3030/ds/query`` (Fuseki).
+        endpoint: the query endpoint, e.g. ``http://localhost:7878/query`` (Oxigraph),
+            ``http://localhost:3030/ds/query`` (Fuseki) or ``http://localhost:8890/sparql`` (Virtuoso).
         update_endpoint: SPARQL Update endpoint (default: derived, ``…/update``).
         store_endpoint: Graph Store Protocol endpoint (default: derived, ``…/store`` for
-            Oxigraph, ``…/data`` for Fuseki).
+            Oxigraph, ``…/data`` for Fuseki, ``…/sparql-graph-crud`` for Virtuoso).
+        flavour: ``"fuseki"`` or ``"virtuoso"`` where the server is one (see :func:`detect_flavour`); None: Oxigraph's layout.
+        graph: the named graph that holds the data (default: none, the default graph; :data:`RELEASE_GRAPH` for
+            Virtuoso, whose default graph is the union of all its graphs, its own system graphs among them).
         timeout: seconds per request.
     """
 
     def __init__(
-        self, endpoint: str, *, update_endpoint: str | None = None, store_endpoint: str | None = None, flavour: str | None = None, timeout: float = 60.0
+        self,
+        endpoint: str,
+        *,
+        update_endpoint: str | None = None,
+        store_endpoint: str | None = None,
+        flavour: str | None = None,
+        graph: str | None = None,
+        timeout: float = 60.0,
     ) -> None:
+        if flavour is not None and flavour not in FLAVOURS:
+            raise ValueError(f"unknown endpoint flavour {flavour!r}: one of {', '.join(FLAVOURS)}")
         self.endpoint = endpoint
         base = endpoint.rsplit("/", 1)[0] if endpoint.rstrip("/").endswith(("/query", "/sparql")) else endpoint.rstrip("/")
         fuseki = "/ds" in base or flavour == "fuseki"
+        store = "sparql-graph-crud" if flavour == "virtuoso" else "data" if fuseki else "store"
         self.update_endpoint = update_endpoint or f"{base}/update"
-        self.store_endpoint = store_endpoint or f"{base}/{'data' if fuseki else 'store'}"
+        self.store_endpoint = store_endpoint or f"{base}/{store}"
+        self.flavour = flavour
+        self.graph = graph or (RELEASE_GRAPH if flavour == "virtuoso" else None)
         self.timeout = timeout
 
     def _post(self, url: str, *, content: bytes, content_type: str, accept: str, method: str = "POST") -> httpx.Response:
@@ -56,8 +84,12 @@ class RemoteStore:
         return response
 
     def _query(self, sparql: str, accept: str) -> httpx.Response:
-        """POST the query directly (SPARQL 1.1 Protocol §2.1.3), the project's prefixes declared."""
-        return self._post(self.endpoint, content=_with_prefixes(sparql).encode(), content_type="application/sparql-query", accept=accept)
+        """POST the query form-encoded (SPARQL 1.1 Protocol §2.1.2), the project's prefixes declared, on the store's graph."""
+        form = [("query", _with_prefixes(sparql)), *self._dataset()]
+        return self._post(self.endpoint, content=urllib.parse.urlencode(form).encode(), content_type="application/x-www-form-urlencoded", accept=accept)
+
+    def _dataset(self) -> list[tuple[str, str]]:
+        return [("default-graph-uri", self.graph)] if self.graph else []
 
     def _json(self, sparql: str) -> dict[str, Any]:
         response = self._query(sparql, "application/sparql-results+json")
@@ -93,7 +125,8 @@ class RemoteStore:
         Raises:
             StoreError: the endpoint did not answer.
         """
-        form = urllib.parse.urlencode([("query", _with_prefixes(query)), *dataset]).encode()  # the same predeclared prefixes as embedded
+        # the same predeclared prefixes as embedded; without a dataset of its own, the store's graph
+        form = urllib.parse.urlencode([("query", _with_prefixes(query)), *(dataset or self._dataset())]).encode()
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         try:
             return httpx.post(self.endpoint, content=form, headers=headers, timeout=self.timeout)
@@ -101,15 +134,16 @@ class RemoteStore:
             raise StoreError(f"{self.endpoint}: {exc}") from exc
 
     def _gsp(self, method: str, data: bytes) -> None:
-        url = self.store_endpoint + ("&" if "?" in self.store_endpoint else "?") + "default"
+        target = urllib.parse.urlencode({"graph": self.graph}) if self.graph else "default"
+        url = self.store_endpoint + ("&" if "?" in self.store_endpoint else "?") + target
         self._post(url, content=data, content_type="application/n-triples", accept="*/*", method=method)
 
     def add_triples(self, triples: Iterable[ox.Triple]) -> None:
-        """POST the triples to the default graph in one request (one transaction on the server)."""
+        """POST the triples to the store's graph in one request (one transaction on the server)."""
         self._gsp("POST", serialize(list(triples), ox.RdfFormat.N_TRIPLES))
 
     def replace_all(self, triples: list[ox.Triple], version: str) -> None:
-        """PUT: replace the default graph with these triples and a data version, in one request."""
+        """PUT: replace the store's graph with these triples and a data version, in one request."""
         stamped = [t for t in triples if not (t.subject == VERSION_NODE and t.predicate == VERSION_PRED)]
         stamped.append(ox.Triple(VERSION_NODE, VERSION_PRED, ox.Literal(version)))
         self._gsp("PUT", serialize(stamped, ox.RdfFormat.N_TRIPLES))
@@ -126,17 +160,34 @@ def _with_prefixes(sparql: str) -> str:
     return missing + sparql
 
 
+_BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
 def _term(binding: dict[str, str]) -> Term:
     kind, value = binding["type"], binding["value"]
     if kind == "uri":
         return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value)
+    if kind == "bnode":  # Virtuoso labels its blank nodes "nodeID://b10001": not a valid label, though one per node all the same
+        return ox.BlankNode(value if _BNODE_LABEL.fullmatch(value) else _BNODE_UNSAFE.sub("_", value))
     if "xml:lang" in binding:
         return ox.Literal(value, language=binding["xml:lang"])
     if "datatype" in binding:
         return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
     return ox.Literal(value)
+
+
+def detect_flavour(endpoint: str, *, timeout: float = 5.0) -> str | None:
+    """The flavour of the server at ``endpoint``, from its answer to ``ASK {}``: "virtuoso" by its ``Server`` header.
+
+    Fuseki's layout is told by its URLs (``/ds/``) instead. An endpoint that does not answer has no flavour (None):
+    the error shows at the first real request.
+    """
+    try:
+        response = httpx.get(endpoint, params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"}, timeout=timeout)
+    except httpx.HTTPError:
+        return None
+    return "virtuoso" if response.headers.get("server", "").lower().startswith("virtuoso") else None
 
 
 def query_path(endpoint: str) -> str:
