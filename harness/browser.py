@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 FLAGS = [
     "--headless=new",
@@ -20,3 +26,13 @@ FLAGS = [
 def chromium_path() -> str | None:
     """Where Chromium is installed (``scripts/setup`` installs Debian's), or None."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@contextmanager
+def desktop_page(browser: Browser, *, javascript: bool) -> Iterator[Page]:
+    """A page of its own (a fresh context) at 1280 × 900, with or without JavaScript; closed afterwards."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -21,6 +21,7 @@ from api.curation.people import person_table
 from api.curation.workflow import EntryFile
 from api.knowledge.loader import parse_file
 from harness import persistence as scenario
+from harness.browser import desktop_page
 from harness.cli import run_cli
 from harness.servers import ServiceProcess, mhkg_serve
 from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium launch, a fixture)
@@ -156,10 +157,8 @@ def test_mhkg_review_lists_and_steps_through_the_api(live: tuple[ServiceProcess,
 
 @pytest.fixture()
 def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
-    pg = context.new_page()
-    yield pg
-    context.close()
+    with desktop_page(browser, javascript=False) as pg:
+        yield pg
 
 
 def test_the_review_story_in_a_real_browser(live: tuple[ServiceProcess, Path, dict[str, str]], page: Page) -> None:

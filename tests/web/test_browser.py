@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from harness.browser import FLAGS
+from harness.browser import FLAGS, desktop_page
 from harness.browser import chromium_path as installed_chromium
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
@@ -33,10 +33,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
-    pg = context.new_page()
-    yield pg
-    context.close()
+    with desktop_page(browser, javascript=False) as pg:
+        yield pg
 
 
 def shot(page: Page, name: str) -> None:

@@ -25,6 +25,7 @@ from api.catalogue import catalogue
 from api.store import EmbeddedStore
 from api.web.app import create_app
 from api.web.routers import workbench
+from harness.browser import desktop_page
 from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium launch, a fixture)
 
 CONFIG = re.compile(r'<script type="application/json" id="workbench-config">(.*?)</script>', re.DOTALL)
@@ -157,10 +158,8 @@ def test_the_served_packages_are_the_versions_the_set_up_pins() -> None:
 # ------------------------------------------------------------------------------ in the browser
 @pytest.fixture()
 def scripted(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=True)
-    pg = context.new_page()
-    yield pg
-    context.close()
+    with desktop_page(browser, javascript=True) as pg:
+        yield pg
 
 
 def record(page: Page) -> list[str]:
