@@ -362,6 +362,7 @@ SH = "http://www.w3.org/ns/shacl#"
 XSD_ANY_URI = ox.NamedNode(XSD + "anyURI")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
 SPEX = "https://purl.expasy.org/sparql-examples/ontology#"  # SIB's own terms, for what SHACL lacks (DESCRIBE)
 SIB_SCHEMA = "https://schema.org/"  # the convention writes schema.org with https
 EXECUTABLES = {  # the query form -> (its class, the property holding its text)
@@ -378,15 +379,25 @@ def prefix_declarations(subject: str = PREFIXES_NODE) -> list[ox.Triple]:
     SHACL §5.2.1 ("Prefix Declarations for SPARQL Queries"): each ``sh:declare`` value has one ``sh:prefix`` (a
     string) and one ``sh:namespace`` (an ``xsd:anyURI`` literal). The declarations are IRIs
     (``…/dataset/mhkg/prefixes/<prefix>``), so the graph and the service description name the same nodes. No
-    ``owl:imports sh:``, which the SIB files copy from the spec's example (w3c/data-shapes#240: it is not needed).
+    ``owl:imports sh:``, which the SIB files copy from the spec's example (w3c/data-shapes#240: it is not needed). The
+    node is an ``owl:Ontology`` and each declaration a ``sh:PrefixDeclaration``, as in that example, so that every IRI of
+    the project the graph refers to is described (``queries/qc/undeclared-term-violation.rq``).
 
     >>> [str(t.object) for t in prefix_declarations() if t.subject.value.endswith("/certainty")]
     ['"certainty"', '"https://w3id.org/mhkg/id/certainty/"^^<http://www.w3.org/2001/XMLSchema#anyURI>']
     """
     node = ox.NamedNode(subject)
-    out = []
+    described = subject == PREFIXES_NODE  # the declarations are described once, with the node of the graph
+    out = [ox.Triple(node, RDF_TYPE, ox.NamedNode(OWL + "Ontology"))] if described else []  # as SHACL's example
+    label = ox.NamedNode(RDFS + "label")
     for prefix, namespace in PREDECLARED.items():
         declaration = ox.NamedNode(f"{PREFIXES_NODE}/{prefix}")
+        if described:
+            out += [
+                ox.Triple(declaration, RDF_TYPE, ox.NamedNode(SH + "PrefixDeclaration")),
+                ox.Triple(declaration, label, ox.Literal(f"Prefixet {prefix}:", language="sv")),
+                ox.Triple(declaration, label, ox.Literal(f"The prefix {prefix}:", language="en")),
+            ]
         out += [
             ox.Triple(node, ox.NamedNode(SH + "declare"), declaration),
             ox.Triple(declaration, ox.NamedNode(SH + "prefix"), ox.Literal(prefix)),
@@ -416,6 +427,9 @@ def catalogue_triples(root: Path | None = None) -> list[ox.Triple]:
         ox.Triple(prefixes, ox.NamedNode(rdfs + "label"), ox.Literal("Fördeklarerade prefix på SPARQL-ändpunkten", language="sv")),
         ox.Triple(prefixes, ox.NamedNode(rdfs + "label"), ox.Literal("Prefixes predeclared on the SPARQL endpoint", language="en")),
         *prefix_declarations(),
+        ox.Triple(target, RDF_TYPE, ox.NamedNode("http://www.w3.org/ns/sparql-service-description#Service")),
+        ox.Triple(target, ox.NamedNode(rdfs + "label"), ox.Literal("Kunskapsgrafens SPARQL-ändpunkt", language="sv")),
+        ox.Triple(target, ox.NamedNode(rdfs + "label"), ox.Literal("The knowledge graph's SPARQL endpoint", language="en")),
     ]
     for q in catalogue(root).values():
         node = ox.NamedNode(f"{ID}query/{q.name}")

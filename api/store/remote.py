@@ -178,13 +178,13 @@ def _term(binding: dict[str, str]) -> Term:
 
 
 def detect_flavour(endpoint: str, *, timeout: float = 5.0) -> str | None:
-    """The flavour of the server at ``endpoint``, from its answer to ``ASK {}``: "virtuoso" by its ``Server`` header.
+    """The flavour of the server at ``endpoint``, from its answer to ``queries/internal/server-probe.rq`` (``ASK {}``): "virtuoso" by its ``Server`` header.
 
     Fuseki's layout is told by its URLs (``/ds/``) instead. An endpoint that does not answer has no flavour (None):
     the error shows at the first real request.
     """
     try:
-        response = httpx.get(endpoint, params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"}, timeout=timeout)
+        response = httpx.get(endpoint, params={"query": internal("server-probe")}, headers={"Accept": "application/sparql-results+json"}, timeout=timeout)
     except httpx.HTTPError:
         return None
     return "virtuoso" if response.headers.get("server", "").lower().startswith("virtuoso") else None
