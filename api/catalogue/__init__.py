@@ -383,8 +383,10 @@ def prefix_declarations(subject: str = PREFIXES_NODE) -> list[ox.Triple]:
     node is an ``owl:Ontology`` and each declaration a ``sh:PrefixDeclaration``, as in that example, so that every IRI of
     the project the graph refers to is described (``queries/qc/undeclared-term-violation.rq``).
 
-    >>> [str(t.object) for t in prefix_declarations() if t.subject.value.endswith("/certainty")]
+    >>> [str(t.object) for t in prefix_declarations() if t.subject.value.endswith("/certainty") and t.predicate.value.startswith(SH)]
     ['"certainty"', '"https://w3id.org/mhkg/id/certainty/"^^<http://www.w3.org/2001/XMLSchema#anyURI>']
+    >>> [str(t.object) for t in prefix_declarations() if t.subject.value.endswith("/certainty") and t.predicate.value.endswith("label")]
+    ['"Prefixet certainty:"@sv', '"The prefix certainty:"@en']
     """
     node = ox.NamedNode(subject)
     described = subject == PREFIXES_NODE  # the declarations are described once, with the node of the graph
