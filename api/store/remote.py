@@ -24,6 +24,7 @@ from .protocol import VERSION_NODE, VERSION_PRED, Term, serialize
 
 FLAVOURS = ("fuseki", "virtuoso")
 """Servers whose URLs or dataset differ from Oxigraph's (the default layout: ``/query``, ``/update``, ``/store``)."""
+FORM = "application/x-www-form-urlencoded"
 RELEASE_GRAPH = "https://w3id.org/mhkg/id/graph/release"
 """The named graph the release goes into on a server whose Graph Store endpoint has no default graph (Virtuoso)."""
 
@@ -85,11 +86,12 @@ class RemoteStore:
 
     def _query(self, sparql: str, accept: str) -> httpx.Response:
         """POST the query form-encoded (SPARQL 1.1 Protocol §2.1.2), the project's prefixes declared, on the store's graph."""
-        form = [("query", _with_prefixes(sparql)), *self._dataset()]
-        return self._post(self.endpoint, content=urllib.parse.urlencode(form).encode(), content_type="application/x-www-form-urlencoded", accept=accept)
+        return self._post(self.endpoint, content=self._form(sparql), content_type=FORM, accept=accept)
 
-    def _dataset(self) -> list[tuple[str, str]]:
-        return [("default-graph-uri", self.graph)] if self.graph else []
+    def _form(self, sparql: str, dataset: list[tuple[str, str]] | None = None) -> bytes:
+        """The form a query is sent as: its text with the predeclared prefixes, and its dataset (default: the store's graph)."""
+        default = [("default-graph-uri", self.graph)] if self.graph else []
+        return urllib.parse.urlencode([("query", _with_prefixes(sparql)), *(dataset or default)]).encode()
 
     def _json(self, sparql: str) -> dict[str, Any]:
         response = self._query(sparql, "application/sparql-results+json")
@@ -125,11 +127,9 @@ class RemoteStore:
         Raises:
             StoreError: the endpoint did not answer.
         """
-        # the same predeclared prefixes as embedded; without a dataset of its own, the store's graph
-        form = urllib.parse.urlencode([("query", _with_prefixes(query)), *(dataset or self._dataset())]).encode()
-        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+        headers = {"Accept": accept, "Content-Type": FORM}
         try:
-            return httpx.post(self.endpoint, content=form, headers=headers, timeout=self.timeout)
+            return httpx.post(self.endpoint, content=self._form(query, dataset), headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise StoreError(f"{self.endpoint}: {exc}") from exc
 
