@@ -123,7 +123,7 @@ class CatalogueQuery:
 
     @property
     def kind(self) -> str:
-        body = re.sub(r"(?m)^\s*(PREFIX|BASE)\b.*$", "", self.text)
+        body = re.sub(r"(?m)^\s*((PREFIX|BASE)\b.*|#.*)$", "", self.text)  # the prologue and whole-line comments
         return re.match(r"\s*(\w+)", body).group(1).upper()  # type: ignore[union-attr]
 
     def bind(self, values: Mapping[str, Value] | None = None) -> str:

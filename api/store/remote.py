@@ -91,7 +91,7 @@ class RemoteStore:
     def _form(self, sparql: str, dataset: list[tuple[str, str]] | None = None) -> bytes:
         """The form a query is sent as: its text with the predeclared prefixes, and its dataset (default: the store's graph)."""
         default = [("default-graph-uri", self.graph)] if self.graph else []
-        return urllib.parse.urlencode([("query", _with_prefixes(sparql)), *(dataset or default)]).encode()
+        return urllib.parse.urlencode([("query", with_prefixes(sparql)), *(dataset or default)]).encode()
 
     def _json(self, sparql: str) -> dict[str, Any]:
         response = self._query(sparql, "application/sparql-results+json")
@@ -101,8 +101,7 @@ class RemoteStore:
             raise StoreError(f"{self.endpoint}: the answer is not SPARQL results JSON ({exc})") from exc
 
     def select(self, sparql: str) -> list[dict[str, Term]]:
-        data = self._json(sparql)
-        return [{k: _term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
+        return result_rows(self._json(sparql))
 
     def ask(self, sparql: str) -> bool:
         return bool(self._json(sparql)["boolean"])
@@ -153,11 +152,16 @@ class RemoteStore:
             self._gsp("POST", serialize([q.triple for q in ox.parse(path=str(path))], ox.RdfFormat.N_TRIPLES))
 
 
-def _with_prefixes(sparql: str) -> str:
+def with_prefixes(sparql: str) -> str:
     """Declare the project's prefixes the query does not declare itself."""
     declared = {line.split()[1].rstrip(":") for line in sparql.splitlines() if line.strip().upper().startswith("PREFIX")}
     missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREDECLARED.items() if p not in declared)
     return missing + sparql
+
+
+def result_rows(results: dict[str, Any]) -> list[dict[str, Term]]:
+    """The rows of a SPARQL results JSON document (SPARQL 1.1 Query Results JSON Format §3.2) as pyoxigraph terms."""
+    return [{k: _term(v) for k, v in row.items()} for row in results["results"]["bindings"]]
 
 
 _BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")

@@ -7,46 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.catalogue import QueryRunner, catalogue, get_query
+from api.catalogue import QueryRunner, catalogue
 from api.errors import StoreError
 from api.store import EmbeddedStore, RemoteStore
 from harness import OXIGRAPH_PROBE, free_port, oxigraph_binary, oxigraph_serve, run_cli, wait_for
-
-ID = "https://w3id.org/mhkg/id/"
-PARAMS = {
-    "committee-measures": [
-        {"org": ID + "organisation/trafiknamnden"},
-        {"org": ID + "organisation/stockholm", "min_certainty": "moderate"},
-        {"org": ID + "organisation/halso-och-sjukvardsnamnden", "life_stage": "adults", "direction": "prevention"},
-        {"org": ID + "organisation/huddinge", "min_status": "draft", "effect": "no-clear-effect"},
-    ],
-    "committee-measure-details": [{"org": ID + "organisation/trafiknamnden"}, {"org": ID + "organisation/stockholm"}],
-    "committee-no-clear-benefit": [{"org": ID + "organisation/huddinge"}, {"org": ID + "organisation/huddinge", "min_status": "draft"}],
-    "measures-by-setting-and-life-stage": [{"setting": ID + "setting/education"}, {"setting": ID + "setting/work", "life_stage": "adults"}],
-    "intervention-evidence": [{"intervention": ID + "intervention/housing-first"}],
-    "intervention-organisations": [{"intervention": ID + "intervention/housing-first"}, {"intervention": ID + "intervention/platform-screen-doors"}],
-    "entries-older-than": [{"years": "10"}],
-    "organisation-responsibilities": [{"org": ID + "organisation/huddinge"}],
-    "evidence-gaps": [{}, {"min_certainty": "moderate"}],
-    "shared-responsibility": [{}, {"org": ID + "organisation/trafiknamnden"}],
-    "interventions-for-goal": [{}, {"sdg_target": "http://metadata.un.org/sdg/3.4"}],
-    "evidence-by-outcome": [{}, {"outcome": ID + "outcome/loneliness"}],
-    "entry-history": [{}, {"entry": ID + "evidence/housing-first--housing-stability--baxter-2019"}],
-}
-EMPTY_ON_THE_BUNDLED_KNOWLEDGE = {"entry-history"}
-"""Queries with no rows on the bundled knowledge: no entry has been through the review service yet."""
-CONCATENATED = {
-    "justification_sv",
-    "justification_en",
-    "responsibilities",
-    "capacities",
-    "sources",
-    "labels",
-    "members",
-    "sdg_targets",
-    "areas",
-    "resting_on_it",
-}
+from harness.catalogue import EMPTY_ON_THE_BUNDLED_KNOWLEDGE, normalise, runs
 
 
 @pytest.fixture(scope="module")
@@ -76,24 +41,6 @@ def cli_env_module(built) -> dict[str, str]:
     return {**os.environ, "MHKG_BUILD_DIR": str(built[2])}
 
 
-def normalise(rows: list[dict]) -> list[tuple]:
-    out = []
-    for r in rows:
-        items = []
-        for k, v in sorted(r.items()):
-            value = str(v)
-            if k in CONCATENATED:
-                sep = "; " if "; " in v.value or k.startswith("justification") or k == "labels" else " "
-                # GROUP_CONCAT has no order: sort the parts (and, in a justification, the pairs within each part)
-                parts = v.value.split(sep)
-                if k.startswith("justification"):
-                    parts = [", ".join(sorted(part.replace(", för ", ", ").replace(", for ", ", ").split(", "))) for part in parts]
-                value = sep.join(sorted(parts))
-            items.append((k, value))
-        out.append(tuple(items))
-    return sorted(out)
-
-
 def test_push_loads_the_whole_build(remote: RemoteStore, store: EmbeddedStore) -> None:
     assert remote.count() == len(store) + 1  # plus the data-version triple
     assert remote.data_version() != "unversioned"
@@ -101,8 +48,7 @@ def test_push_loads_the_whole_build(remote: RemoteStore, store: EmbeddedStore) -
 
 @pytest.mark.parametrize("name", sorted(catalogue()))
 def test_catalogue_query_gives_the_same_answer_embedded_and_on_oxigraph_server(name: str, remote: RemoteStore, store: EmbeddedStore) -> None:
-    for params in PARAMS.get(name, [{}]):
-        text = get_query(name).bind(params)
+    for params, text in runs(name):
         embedded = store.select(text)
         served = remote.select(text)
         if name in EMPTY_ON_THE_BUNDLED_KNOWLEDGE:
