@@ -125,6 +125,7 @@ ServerPort = {host}:{sql_port}
 DisableUnixSocket = 1
 DirsAllowed = ., {folder}
 CheckpointInterval = 0
+ThreadsPerQuery = 1
 
 [HTTPServer]
 ServerPort = {host}:{http_port}
@@ -133,8 +134,6 @@ ServerThreads = 4
 
 [SPARQL]
 ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 120
-MaxQueryCostEstimationTime = 0
 """
 
 
