@@ -34,6 +34,7 @@ PARAMS: dict[str, list[dict[str, str]]] = {
     "intervention-organisations": [{"intervention": ID + "intervention/housing-first"}, {"intervention": ID + "intervention/platform-screen-doors"}],
     "entries-older-than": [{"years": "10"}],
     "organisation-responsibilities": [{"org": ID + "organisation/huddinge"}],
+    "consultation-points": [{}, {"org": ID + "organisation/huddinge"}, {"org": ID + "organisation/huddinge-kommunstyrelsen"}],
     "evidence-gaps": [{}, {"min_certainty": "moderate"}],
     "shared-responsibility": [{}, {"org": ID + "organisation/trafiknamnden"}],
     "interventions-for-goal": [{}, {"sdg_target": "http://metadata.un.org/sdg/3.4"}],

@@ -203,7 +203,9 @@ class ComunicaProcess(ServiceProcess):
     def __init__(self, data: Path, *, port: int, log: Path | None = None) -> None:
         # unshare makes the namespace and runs the shell in it; the shell brings up its loopback and becomes Comunica
         script = 'ip link set lo up && exec "$0" "$@"'
-        cmd = ["unshare", "--net", "--", "sh", "-c", script, str(comunica_binary()), str(data), "-p", str(port)]
+        # -t: the seconds a query may run before Comunica kills its worker, which refuses every query until it has restarted
+        # (the default, 60, is near what the slowest catalogue run takes here while the rest of the suite runs)
+        cmd = ["unshare", "--net", "--", "sh", "-c", script, str(comunica_binary()), str(data), "-p", str(port), "-t", "300"]
         super().__init__(cmd, port=port, log=log)
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
 

@@ -129,9 +129,11 @@ class CatalogueQuery:
     def bind(self, values: Mapping[str, Value] | None = None) -> str:
         """The query text with the given parameter values bound.
 
-        Single values are bound together as one row of ``VALUES (?a ?b) { (…) }``; the IRIs of a
-        parameter documented with ``multiple: true`` as the rows of their own ``VALUES ?x { <a> <b> }``,
-        each checked like any IRI. An empty list, like an empty text, is a missing value.
+        Each single value is bound by a ``BIND(… AS ?a)`` at the start of every group the query opens with
+        ``WHERE {``; the IRIs of a parameter documented with ``multiple: true`` as the rows of their own
+        ``VALUES ?x { <a> <b> }``, each checked like any IRI. An empty list, like an empty text, is a missing
+        value. (Not a one-row ``VALUES (?a ?b) { (…) }``, which means the same: Virtuoso 7 joins subqueries so
+        bound wrongly, or never answers.)
 
         >>> q = CatalogueQuery(name="q", path=Path("q.rq"), summary="", summary_sv="", description="", tags=(),
         ...     parameters=(Parameter("x", "iri", True),), text="SELECT * WHERE { }", metadata={"params": {"x": {"multiple": True}}})
@@ -167,9 +169,7 @@ class CatalogueQuery:
             terms[p.variable] = p.term(str(value))
         if not terms and not rows:
             return self.text
-        block = ""
-        if terms:
-            block = "VALUES ({}) {{ ({}) }} ".format(" ".join(f"?{v}" for v in terms), " ".join(str(t) for t in terms.values()))
+        block = "".join(f"BIND({term} AS ?{variable}) " for variable, term in terms.items())
         for variable, many in rows.items():
             block += "VALUES ?{} {{ {} }} ".format(variable, " ".join(str(t) for t in many))
         return WHERE.sub(lambda m: m.group(0) + " " + block, self.text)

@@ -9,7 +9,7 @@ project's prefixes (:data:`api.vocab.PREFIXES`), which every store declares.
 >>> sorted(internal_query("triple-count").parameters)
 []
 >>> internal("resource-exists", {"resource": "https://w3id.org/mhkg/id/setting/home"})
-'ASK WHERE { VALUES (?_resource_iri) { (<https://w3id.org/mhkg/id/setting/home>) }  ?_resource_iri ?p ?o }\\n'
+'ASK WHERE { BIND(<https://w3id.org/mhkg/id/setting/home> AS ?_resource_iri)  ?_resource_iri ?p ?o }\\n'
 """
 
 from __future__ import annotations
