@@ -16,7 +16,7 @@ from api.errors import InconsistentOntologyError, KnowledgeSyntaxError, MhkgErro
 from api.knowledge.build import build, current_store, open_store
 from api.knowledge.qc import run_qc
 from api.knowledge.stats import format_text, statistics
-from api.settings import Settings
+from api.settings import HTTP_PROTOCOLS, Settings
 from api.sparql.results import to_sparql_json
 from api.store import RELEASE, EmbeddedStore, RemoteStore, content_version, query_path
 from api.store.remote import FLAVOURS, detect_flavour
@@ -188,6 +188,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
         log_config=serve_log_config(),
         access_log=False,
+        http=args.http,
     )
     return 0
 
@@ -305,6 +306,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="open connections served at once; a request beyond them gets 503 (or MHKG_MAX_CONNECTIONS; default 256)",
+    )
+    sv.add_argument(
+        "--http",
+        choices=HTTP_PROTOCOLS,
+        default=HTTP_PROTOCOLS[0],
+        help="the HTTP/1.1 implementation: httptools on uvloop (the default, faster) or h11 on asyncio (pure Python); both apply the same limits",
     )
     sv.set_defaults(func=cmd_serve)
     an = sub.add_parser("analyze", help="graph analysis: gap maps, collaboration network, leverage points, justifications, indicators")

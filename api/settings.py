@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 """The checkout this package lives in: the default project folder."""
+HTTP_PROTOCOLS = ("httptools", "h11")
+"""The HTTP/1.1 implementations ``mhkg serve`` runs (api/web/server.py), the default first."""
 
 
 class Settings(BaseSettings):

@@ -1,9 +1,11 @@
-"""The HTTP server behind ``mhkg serve``: uvicorn with h11, plus header and body timeouts and a connection limit.
+"""The HTTP server behind ``mhkg serve``: uvicorn with httptools on uvloop, plus header and body timeouts and a connection limit.
 
 uvicorn on its own has no timeout for reading a request: its keep-alive timer is only armed after a response, and
 it is cancelled as soon as any byte arrives, so a client that sends one header byte every few seconds
 ("slowloris") or connects and sends nothing holds a connection for ever. This module closes that gap with a
-subclass of uvicorn's h11 protocol (:class:`GuardedH11Protocol`):
+subclass of each of uvicorn's HTTP/1.1 protocols: :class:`GuardedHttpToolsProtocol` (httptools, the C parser of
+Node.js's llhttp, the default) and :class:`GuardedH11Protocol` (h11, pure Python, ``http="h11"``). Both apply the
+same rules, and the tests run every rule against both:
 
 * the request line and headers must be complete within ``header_timeout`` seconds, counted from the connection's
   start or, on a keep-alive connection, from the first byte of the next request (the idle time before that byte is
@@ -20,8 +22,10 @@ connections are open (or tasks are running) is answered ``503 Service Unavailabl
 uvicorn still accepts the connection itself; the header timeout bounds how long an over-the-limit connection that
 never sends a request can stay.
 
-The protocol and the event loop are pinned (``http=GuardedH11Protocol``, ``loop="asyncio"``, ``ws="none"``) so the
-behaviour does not depend on whether uvloop, httptools or a WebSocket library happen to be installed.
+The protocol and the event loop are pinned (``http=GuardedHttpToolsProtocol``, ``loop="uvloop"``, ``ws="none"``; or
+``GuardedH11Protocol`` on ``asyncio``), so the behaviour does not depend on what else happens to be installed.
+httptools and uvloop are what ``uvicorn[standard]`` adds for speed (``benchmarks/bench_server.py`` measures both
+protocols side by side); its WebSocket and reload packages are not needed, as the service has no WebSocket.
 """
 
 from __future__ import annotations
@@ -36,9 +40,10 @@ from typing import Any
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from api.settings import Settings
+from api.settings import HTTP_PROTOCOLS, Settings
 
 DEFAULT_HEADER_TIMEOUT: float = Settings.model_fields["header_timeout"].default
 DEFAULT_BODY_TIMEOUT = 30.0
@@ -212,6 +217,157 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the same two deadlines as :class:`GuardedH11Protocol`.
+
+    httptools has no connection state to ask, so this class follows the parser's callbacks: a request is
+    ``idle`` until its first byte (``on_message_begin``), in its ``head`` until ``on_headers_complete``, in its
+    ``body`` until ``on_message_complete``, then ``received`` until its response is complete. The timers are
+    re-evaluated when the connection is made, after every ``data_received`` and after every response:
+
+    * no request being answered, uvicorn's keep-alive timer not armed, and the request ``idle`` or in its ``head``:
+      the header timer runs (armed once, not pushed back by later bytes);
+    * the request in its ``body``: the body timer runs;
+    * otherwise neither runs.
+    """
+
+    def __init__(self, config: uvicorn.Config, server_state: ServerState, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.header_timeout: float = getattr(config, "header_timeout", DEFAULT_HEADER_TIMEOUT)
+        self.body_timeout: float | None = getattr(config, "body_timeout", DEFAULT_BODY_TIMEOUT)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._reading = "idle"
+        self._upgraded = False
+
+    # Protocol interface
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the connection as uvicorn does, then arm the header timer (from the connection's start).
+
+        Args:
+            transport: The connection's transport.
+        """
+        super().connection_made(transport)
+        self._update_timers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Cancel this class's timers, then let uvicorn clean up.
+
+        Args:
+            exc: The error that ended the connection, or None for a normal close.
+        """
+        self._cancel_timers()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        """Parse the data as uvicorn does, then re-arm or cancel the timers for where the request now is.
+
+        Args:
+            data: The bytes received.
+        """
+        super().data_received(data)
+        self._update_timers()
+
+    def handle_websocket_upgrade(self) -> None:
+        """Hand the connection to the WebSocket protocol; this class's timers no longer apply."""
+        self._upgraded = True
+        self._cancel_timers()
+        super().handle_websocket_upgrade()
+
+    # Parser and response callbacks
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._reading = "head"
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._reading = "body"
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._reading = "received"
+
+    def on_response_complete(self) -> None:
+        if self._reading == "received":
+            self._reading = "idle"
+        super().on_response_complete()
+        self._update_timers()
+
+    # Timers
+
+    def _answering(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
+    def _update_timers(self) -> None:
+        if self._upgraded or self.transport is None or self.transport.is_closing():
+            self._cancel_timers()
+            return
+        if self._reading in ("idle", "head") and not self._answering():
+            if self._header_timer is None and self.timeout_keep_alive_task is None:
+                self._header_timer = self.loop.call_later(self.header_timeout, self._on_header_timeout)
+        elif self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+        if self._reading == "body":
+            if self._body_timer is None and self.body_timeout is not None:
+                self._body_timer = self.loop.call_later(self.body_timeout, self._on_body_timeout)
+        elif self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._header_timer, self._body_timer):
+            if timer is not None:
+                timer.cancel()
+        self._header_timer = self._body_timer = None
+
+    def _prefix(self) -> str:
+        return f"{self.client[0]}:{self.client[1]} - " if self.client else ""
+
+    def _on_header_timeout(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing() or self._reading not in ("idle", "head") or self._answering():
+            return
+        if self._reading == "head":
+            self.logger.warning("%sRequest headers not complete within %s s; answering 408 and closing.", self._prefix(), self.header_timeout)
+            self._send_408()
+        else:
+            self.logger.debug("%sNo request within %s s; closing the connection.", self._prefix(), self.header_timeout)
+        self.transport.close()
+
+    def _on_body_timeout(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing() or self._reading != "body":
+            return
+        self.logger.warning("%sRequest body not complete within %s s; closing the connection.", self._prefix(), self.body_timeout)
+        cycle = self.cycle
+        answer = cycle is not None and not cycle.response_started
+        if cycle is not None:
+            # From here on the application's send() is a no-op and its receive() answers http.disconnect.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        if answer:
+            self._send_408()
+        self.transport.close()
+
+    def _send_408(self) -> None:
+        content = [STATUS_LINE[408]]
+        for name, value in self.server_state.default_headers:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend(
+            [
+                b"content-type: text/plain; charset=utf-8\r\n",
+                b"content-length: " + str(len(_TIMEOUT_BODY)).encode("ascii") + b"\r\n",
+                b"connection: close\r\n",
+                b"\r\n",
+                _TIMEOUT_BODY,
+            ]
+        )
+        self.transport.write(b"".join(content))
+
+
 class GuardedServer(uvicorn.Server):
     """``uvicorn.Server`` that sets a ``threading.Event`` once it is listening (for tests and embedding).
 
@@ -248,6 +404,7 @@ def build_config(
     log_config: dict[str, Any] | None = None,
     log_level: str | None = "info",
     access_log: bool = False,
+    http: str = HTTP_PROTOCOLS[0],
 ) -> GuardedConfig:
     """The uvicorn configuration with the timeouts and the connection limit applied.
 
@@ -263,10 +420,17 @@ def build_config(
         log_config: A ``logging.config.dictConfig`` dictionary, or ``None`` to leave logging as it is.
         log_level: uvicorn's log level.
         access_log: Whether uvicorn writes its own access line (the service logs its own).
+        http: ``"httptools"`` (:class:`GuardedHttpToolsProtocol` on uvloop) or ``"h11"`` (:class:`GuardedH11Protocol` on asyncio).
 
     Returns:
         The configuration, ready for :class:`GuardedServer`.
+
+    Raises:
+        ValueError: ``http`` is neither.
     """
+    if http not in HTTP_PROTOCOLS:
+        raise ValueError(f"http must be one of {', '.join(HTTP_PROTOCOLS)}, not {http!r}")
+    protocol, loop = (GuardedHttpToolsProtocol, "uvloop") if http == "httptools" else (GuardedH11Protocol, "asyncio")
     return GuardedConfig(
         app,
         header_timeout=header_timeout,
@@ -274,8 +438,8 @@ def build_config(
         max_connections=max_connections,
         host=host,
         port=port,
-        http=GuardedH11Protocol,
-        loop="asyncio",
+        http=protocol,
+        loop=loop,
         ws="none",
         # uvicorn answers 503 when len(connections) >= limit_concurrency, counting the connection that makes the
         # request; + 1 so exactly max_connections connections are served and the next one gets 503.

@@ -2,7 +2,8 @@
 
 Each test runs a server on a free loopback port in a thread and talks to it over raw TCP. The CONTROL tests run
 the same clients against a plain ``uvicorn.Config`` (what ``mhkg serve`` used before) and show them held open.
-The limits are small in the tests (1 s timeouts, 4 connections); the bounds for "was cut" are generous.
+The limits are small in the tests (1 s timeouts, 4 connections); the bounds for "was cut" are generous. Every
+protected test runs on both HTTP implementations the server offers (httptools, the default, and h11).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 
-from api.web.server import GuardedConfig, GuardedH11Protocol, GuardedServer, build_server
+from api.settings import HTTP_PROTOCOLS
+from api.web.server import GuardedConfig, GuardedH11Protocol, GuardedHttpToolsProtocol, GuardedServer, build_server
 from harness import mhkg_serve, wait_for, wait_until
 from harness import running as in_thread
 
@@ -86,9 +88,15 @@ def guarded(**options: object) -> uvicorn.Server:
     return build_server(tiny_app(), ready=threading.Event(), **settings)  # type: ignore[arg-type]
 
 
+@pytest.fixture(params=HTTP_PROTOCOLS)
+def protocol(request: pytest.FixtureRequest) -> str:
+    """Each HTTP/1.1 implementation of the protected server."""
+    return request.param
+
+
 @pytest.fixture()
-def protected() -> Iterator[Running]:
-    with running(guarded()) as r:
+def protected(protocol: str) -> Iterator[Running]:
+    with running(guarded(http=protocol)) as r:
         yield r
 
 
@@ -294,10 +302,10 @@ def test_a_body_sent_at_once_is_read(protected: Running) -> None:
 # The connection limit
 
 
-def test_requests_beyond_max_connections_get_503() -> None:
+def test_requests_beyond_max_connections_get_503(protocol: str) -> None:
     limit = 4
     # A long header timeout, so the idle connections are not cut while the test runs.
-    with running(guarded(max_connections=limit, header_timeout=30.0)) as srv:
+    with running(guarded(max_connections=limit, header_timeout=30.0, http=protocol)) as srv:
         idle = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(limit - 1)]
         try:
             assert srv.wait_connections(limit - 1)
@@ -325,12 +333,16 @@ def test_the_configuration_pins_the_protocol_and_applies_the_limits() -> None:
     server = guarded(max_connections=7, keep_alive=2.5, header_timeout=3.0, body_timeout=4.0)
     config = server.config
     assert isinstance(config, GuardedConfig)
-    assert config.http is GuardedH11Protocol and config.loop == "asyncio" and config.ws == "none"
+    assert config.http is GuardedHttpToolsProtocol and config.loop == "uvloop" and config.ws == "none"
+    h11 = guarded(http="h11").config
+    assert h11.http is GuardedH11Protocol and h11.loop == "asyncio" and h11.ws == "none"
     assert (config.header_timeout, config.body_timeout, config.timeout_keep_alive) == (3.0, 4.0, 2.5)
     assert config.limit_concurrency == 8  # uvicorn counts the requesting connection itself: 7 served, the 8th gets 503
     assert config.backlog == 16
     with pytest.raises(ValueError):
         guarded(header_timeout=0)
+    with pytest.raises(ValueError, match="httptools, h11"):
+        guarded(http="websockets")
 
 
 # CONTROL: plain uvicorn (what `mhkg serve` ran before) keeps the same clients open
