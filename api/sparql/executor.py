@@ -1,8 +1,13 @@
 """Public SPARQL queries run in sandboxed worker processes, scheduled without holding a thread.
 
 pyoxigraph cannot interrupt a query in-process, so each query runs in a worker process that holds
-its own copy of the store, loaded from a snapshot of the service's store (one N-Quads file per data
-version; older ones are removed as soon as no worker still needs them). Each worker:
+its own copy of the store. A worker sees a write by what the write changed: the service's store
+remembers its recent changes (:meth:`api.store.EmbeddedStore.changes_since`), and the worker applies
+the quads removed and added since the version it holds, without anything being serialised whole. A
+worker that cannot catch up so (a new one, or after a write whose change is not known, such as a
+SPARQL Update) loads an N-Quads snapshot of the store, then the changes since that snapshot; a
+snapshot is written only when no existing one can be brought up to date, and an old one is removed
+as soon as no worker still reads it. Each worker:
 
 - checks the query against the parse policy (:mod:`api.sparql.policy`) before evaluating it, under
   the same limits, so the parser itself is bounded too;
@@ -151,18 +156,21 @@ def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a chil
         policy.check_query(warm_up)  # import and warm the parser before the first visitor
     conn.send(("ready", b""))
     store: ox.Store | None = None
-    version: str | None = None
     while True:
         try:
-            snapshot, want_version, job, max_rows = conn.recv()
+            plan, job, max_rows = conn.recv()
         except (EOFError, ConnectionResetError):  # the service closed the pipe, or exited without closing it
             return
         try:
-            if snapshot is not None and want_version != version:
+            if plan is not None and plan.snapshot is not None:
                 store = None  # free the old copy before loading the new one
                 store = ox.Store()
-                store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
-                version = want_version
+                store.bulk_load(path=plan.snapshot, format=ox.RdfFormat.N_QUADS)
+            if plan is not None and store is not None:
+                for removed, added in plan.changes:
+                    for quad in ox.parse(removed, format=ox.RdfFormat.N_QUADS):
+                        store.remove(quad)
+                    store.extend(ox.parse(added, format=ox.RdfFormat.N_QUADS))
             conn.send(("started", b""))
             if options.policy:  # the engine evaluates exactly the text the policy parsed
                 job = dataclasses.replace(job, text=policy.check_query(job.text).text)
@@ -182,6 +190,20 @@ def _worker(conn: Connection, options: WorkerOptions) -> None:  # runs in a chil
             conn.send(("error", str(exc).encode()))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How a worker gets to the data version a query wants: load ``snapshot`` (if any), then apply ``changes``
+    (each the N-Quads of the quads removed, then of those added)."""
+
+    version: str
+    snapshot: str | None = None
+    changes: tuple[tuple[bytes, bytes], ...] = ()
+
+
+def _nquads(quads: list[ox.Quad]) -> bytes:
+    return bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"") if quads else b""
+
+
 class _Worker:
     def __init__(self, ctx: Any, options: WorkerOptions) -> None:
         self.parent, child = ctx.Pipe()
@@ -189,6 +211,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.ready = False
+        self.version: str | None = None  # the data version its copy holds (None: no copy yet)
 
     def kill(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -227,6 +250,8 @@ class QueryExecutor:
         deny_network: install the seccomp filter in the workers (tests switch it off for a control).
         policy: check queries against the parse policy in the workers (tests switch it off to show
             that the sandbox alone stops SERVICE).
+        changes: let workers catch up by the store's changes (False: a snapshot per data version, as
+            before; the benchmark's baseline).
     """
 
     def __init__(
@@ -242,6 +267,7 @@ class QueryExecutor:
         max_waiting: int = 200,
         deny_network: bool = True,
         policy: bool = True,
+        changes: bool = True,
     ) -> None:
         self.store = store
         self.timeout = timeout
@@ -258,6 +284,8 @@ class QueryExecutor:
         self._snapshot_lock = threading.Lock()
         self._snapshot: tuple[str, str] | None = None
         self._snapshot_users: Counter[str] = Counter()
+        self.changes = changes
+        self.snapshots_written = 0
         self._idle: list[_Worker] = []
         self._waiting: deque[_Waiter] = deque()
         self._counts = _Counts()
@@ -360,24 +388,52 @@ class QueryExecutor:
                     return
             self._idle.append(worker)
 
-    # ------------------------------------------------------------------ snapshots
-    def _current_snapshot(self) -> tuple[str, str] | tuple[None, None]:
-        """The N-Quads snapshot of the current data version (written once per version; old ones removed)."""
+    # ------------------------------------------------------------------ snapshots and changes
+    def _changes_since(self, version: str | None) -> tuple[str, tuple[tuple[bytes, bytes], ...]] | None:
+        """The store's changes from ``version`` to now as N-Quads, with the version they bring one to; None if unknown."""
+        changes_since = getattr(self.store, "changes_since", None)
+        if not self.changes or version is None or changes_since is None:
+            return None
+        known = changes_since(version)
+        if known is None:
+            return None
+        now, changes = known
+        return now, tuple((_nquads(removed), _nquads(added)) for removed, added in changes)
+
+    def _plan(self, worker: _Worker) -> _Plan | None:
+        """How the worker gets to the store's current version (None: there is no store, only the policy runs).
+
+        A worker that holds a version the store's changes start from gets those changes; else it gets the
+        current snapshot with the changes since it, and a new snapshot is written only when there is none
+        or it cannot be brought up to date. The snapshot handed out is counted as read until the query ends.
+        """
         if self.store is None:
-            return None, None
+            return None
         version = self.store.data_version()
+        if worker.version == version:
+            return _Plan(version)
+        caught_up = self._changes_since(worker.version)
+        if caught_up is not None:
+            return _Plan(caught_up[0], changes=caught_up[1])
         with self._snapshot_lock:
-            if self._snapshot is None or self._snapshot[1] != version:
+            if self._snapshot is not None and self._snapshot[1] == version:
+                since: tuple[str, tuple[tuple[bytes, bytes], ...]] | None = (version, ())
+            else:
+                since = self._changes_since(self._snapshot[1]) if self._snapshot is not None else None
+            if since is None or self._snapshot is None:
                 path = Path(self._dir.name) / f"{version.replace('+', '-').replace('/', '-')}.nq"
                 if not path.exists():
                     tmp = path.with_suffix(".tmp")
                     ox.serialize(self.store.quads(), output=str(tmp), format=ox.RdfFormat.N_QUADS)
                     os.replace(tmp, path)
+                    self.snapshots_written += 1
                 previous, self._snapshot = self._snapshot, (str(path), version)
                 if previous is not None:
                     self._drop_if_unused(previous[0])
-            self._snapshot_users[self._snapshot[0]] += 1
-            return self._snapshot
+                since = (version, ())
+            current = self._snapshot[0]
+            self._snapshot_users[current] += 1
+            return _Plan(since[0], snapshot=current, changes=since[1])
 
     def _done_with_snapshot(self, path: str | None) -> None:
         if path is None:
@@ -415,13 +471,15 @@ class QueryExecutor:
             await asyncio.to_thread(self._start_workers)
         loop = asyncio.get_running_loop()
         worker = await self._acquire(client)
-        snapshot: str | None = None
+        plan: _Plan | None = None
         try:
             worker = await self._ensure_ready(worker, loop)
-            snapshot, version = await asyncio.to_thread(self._current_snapshot)
-            worker.parent.send((snapshot, version, job, self.max_rows))
-            kind, body = await self._receive(worker, loop, self.load_timeout)  # 'started': the snapshot is loaded
+            plan = await asyncio.to_thread(self._plan, worker)
+            worker.version = None  # until the worker says its copy is up to date (a failure midway leaves it unknown)
+            worker.parent.send((plan, job, self.max_rows))
+            kind, body = await self._receive(worker, loop, self.load_timeout)  # 'started': the copy is up to date
             if kind == "started":
+                worker.version = plan.version if plan is not None else None
                 kind, body = await self._receive(worker, loop, self.timeout)
         except TimeoutError:
             worker = await asyncio.to_thread(self._replace, worker)
@@ -434,7 +492,7 @@ class QueryExecutor:
             raise
         finally:
             self._release(worker, client)
-            self._done_with_snapshot(snapshot)
+            self._done_with_snapshot(plan.snapshot if plan is not None else None)
         return self._answer(kind, body, job)
 
     def _answer(self, kind: str, body: bytes, job: Job) -> Answer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -14,19 +15,63 @@ from api.vocab import PREDECLARED
 
 from .protocol import Term, serialize
 
+Change = tuple[list[ox.Quad], list[ox.Quad]]
+"""What one write did: the quads it removed, then the quads it added (applied in that order)."""
+
 
 class EmbeddedStore:
     """The knowledge graph in a pyoxigraph store (default graph), in memory or on disk.
 
+    The store remembers what its recent writes changed (:meth:`changes_since`), so that a copy of it (a query
+    worker's) can catch up with a few quads instead of reloading everything. It keeps the last
+    ``keep_changes`` writes, and at most ``keep_quads`` quads of them; a write whose change it cannot name
+    (a SPARQL Update, a file load, a change with blank nodes) breaks the chain, and so does the base version.
+
     Args:
         path: folder for an on-disk store (fast restart); None keeps it in memory.
+        keep_changes: how many recent writes' changes to keep.
+        keep_quads: the most quads the kept changes may hold in all.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, keep_changes: int = 256, keep_quads: int = 200_000) -> None:
         self._store = ox.Store(str(path)) if path else ox.Store()
         self._lock = threading.Lock()
         self._writes = 0
         self._base = "empty"
+        self._keep_changes, self._keep_quads = keep_changes, keep_quads
+        self._changes: deque[tuple[int, Change | None]] = deque()  # (write number, its change or None), oldest first
+        self._change_quads = 0
+
+    def _record(self, change: Change | None) -> None:
+        """Count a write and remember its change (lock held)."""
+        self._writes += 1
+        if change is not None and any(isinstance(t, ox.BlankNode) for q in change[0] + change[1] for t in (q.subject, q.object)):
+            change = None  # a copy parsed from N-Quads would name its blank nodes apart: reload instead
+        self._changes.append((self._writes, change))
+        self._change_quads += 0 if change is None else len(change[0]) + len(change[1])
+        while self._changes and (len(self._changes) > self._keep_changes or self._change_quads > self._keep_quads):
+            _, dropped = self._changes.popleft()
+            self._change_quads -= 0 if dropped is None else len(dropped[0]) + len(dropped[1])
+
+    def changes_since(self, version: str) -> tuple[str, list[Change]] | None:
+        """What changed from ``version`` to now, write by write, and the version that brings one to.
+
+        Returns:
+            ``(now, changes)`` (``changes`` empty when nothing changed), or None when the changes are not all known:
+            ``version`` is of another base, too old, or a write in between recorded no change.
+        """
+        base, _, number = version.rpartition("+")
+        with self._lock:
+            now = f"{self._base}+{self._writes}"
+            if base != self._base or not number.isdigit() or int(number) > self._writes:
+                return None
+            since = int(number)
+            if since == self._writes:
+                return now, []
+            kept = [(n, change) for n, change in self._changes if n > since]
+            if len(kept) != self._writes - since or kept[0][0] != since + 1 or any(change is None for _, change in kept):
+                return None
+            return now, [change for _, change in kept if change is not None]
 
     @property
     def native(self) -> ox.Store:
@@ -43,7 +88,7 @@ class EmbeddedStore:
         quads = list(quads)
         with self._lock:
             self._store.extend(quads)
-            self._writes += 1
+            self._record(([], quads))
 
     def replace_subjects(self, subjects: Iterable[ox.NamedNode | ox.BlankNode], triples: Iterable[ox.Triple]) -> None:
         """Swap what the store says about some subjects: every triple of the default graph with one of ``subjects``
@@ -55,13 +100,13 @@ class EmbeddedStore:
             for quad in old:
                 self._store.remove(quad)
             self._store.extend(new)
-            self._writes += 1
+            self._record((old, new))
 
     def load_file(self, path: Path, fmt: ox.RdfFormat | None = None) -> None:
         """Bulk-load an RDF file into the default graph."""
         with self._lock:
             self._store.bulk_load(path=str(path), format=fmt, to_graph=ox.DefaultGraph())
-            self._writes += 1
+            self._record(None)
 
     def load_files(self, paths: Iterable[Path]) -> None:
         for path in paths:
@@ -69,8 +114,11 @@ class EmbeddedStore:
 
     def set_base_version(self, version: str) -> None:
         """Name the content the store now holds (e.g. a hash of the release); later writes count from here."""
-        self._base = version
-        self._writes = 0
+        with self._lock:
+            self._base = version
+            self._writes = 0
+            self._changes.clear()
+            self._change_quads = 0
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update in one transaction (the build, and /update for holders of the write token).
@@ -80,7 +128,7 @@ class EmbeddedStore:
         """
         with self._lock:
             self._store.update(sparql, prefixes=PREDECLARED, base_iri=base_iri)
-            self._writes += 1
+            self._record(None)
 
     # ----------------------------------------------------------------- reads
     def data_version(self) -> str:
