@@ -85,37 +85,59 @@ class GuardedConfig(uvicorn.Config):
         self.max_connections = max_connections
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for the request head and one for the request body.
+class _Deadlines:
+    """The two deadlines, for either of uvicorn's HTTP/1.1 protocols (mixed in before it).
 
-    The timers are re-evaluated after every batch of parsed events (``handle_events`` runs on each
-    ``data_received`` and after each response, for pipelined requests) and when the connection is made:
+    The timers are re-evaluated when the connection is made, after every batch of received data and after every
+    response (the protocol class calls :meth:`_update_timers`):
 
-    * waiting for a request (h11 client and server both ``IDLE``) and uvicorn's keep-alive timer not armed: the
-      header timer runs (it is armed once and not pushed back by later bytes);
-    * the client is sending a body (``SEND_BODY``): the body timer runs;
+    * waiting for a request's head (:meth:`_awaiting_head`) and uvicorn's keep-alive timer not armed: the header
+      timer runs (it is armed once and not pushed back by later bytes);
+    * the client is sending a body (:meth:`_awaiting_body`): the body timer runs;
     * otherwise (the application is working, or the connection is ending) neither runs.
 
     The timeouts come from a :class:`GuardedConfig`; with a plain ``uvicorn.Config`` the module defaults apply.
     """
 
-    def __init__(self, config: uvicorn.Config, server_state: ServerState, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
-        super().__init__(config, server_state, app_state, _loop)
+    # what the protocol class provides (uvicorn's, and the four questions below)
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    logger: logging.Logger
+    client: tuple[str, int] | None
+    cycle: Any
+    timeout_keep_alive_task: asyncio.TimerHandle | None
+
+    def _guard(self, config: uvicorn.Config) -> None:
         self.header_timeout: float = getattr(config, "header_timeout", DEFAULT_HEADER_TIMEOUT)
         self.body_timeout: float | None = getattr(config, "body_timeout", DEFAULT_BODY_TIMEOUT)
         self._header_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._upgraded = False
 
+    def _awaiting_head(self) -> bool:
+        """No request is being answered and the next one's head is not complete."""
+        raise NotImplementedError
+
+    def _partial_head(self) -> bool:
+        """Some bytes of the next request's head have arrived."""
+        raise NotImplementedError
+
+    def _awaiting_body(self) -> bool:
+        """The request's head is in and its body is not."""
+        raise NotImplementedError
+
+    def _send_408(self) -> None:
+        raise NotImplementedError
+
     # Protocol interface
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the connection as uvicorn does, then arm the header timer (from the connection's start).
 
         Args:
             transport: The connection's transport.
         """
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]
         self._update_timers()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -125,22 +147,7 @@ class GuardedH11Protocol(H11Protocol):
             exc: The error that ended the connection, or None for a normal close.
         """
         self._cancel_timers()
-        super().connection_lost(exc)
-
-    def handle_events(self) -> None:
-        """Parse the buffered data as uvicorn does, then re-arm or cancel the timers for the new h11 state."""
-        super().handle_events()
-        self._update_timers()
-
-    def handle_websocket_upgrade(self, event: h11.Request) -> None:
-        """Hand the connection to the WebSocket protocol; this class's timers no longer apply.
-
-        Args:
-            event: The upgrade request.
-        """
-        self._upgraded = True
-        self._cancel_timers()
-        super().handle_websocket_upgrade(event)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     # Timers
 
@@ -148,14 +155,13 @@ class GuardedH11Protocol(H11Protocol):
         if self._upgraded or self.transport is None or self.transport.is_closing():
             self._cancel_timers()
             return
-        client, server = self.conn.their_state, self.conn.our_state
-        if client is h11.IDLE and server is h11.IDLE:
+        if self._awaiting_head():
             if self._header_timer is None and self.timeout_keep_alive_task is None:
                 self._header_timer = self.loop.call_later(self.header_timeout, self._on_header_timeout)
         elif self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
-        if client is h11.SEND_BODY:
+        if self._awaiting_body():
             if self._body_timer is None and self.body_timeout is not None:
                 self._body_timer = self.loop.call_later(self.body_timeout, self._on_body_timeout)
         elif self._body_timer is not None:
@@ -173,31 +179,70 @@ class GuardedH11Protocol(H11Protocol):
 
     def _on_header_timeout(self) -> None:
         self._header_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE or self.conn.our_state is not h11.IDLE:
+        if self.transport.is_closing() or not self._awaiting_head():
             return
-        if self.conn.trailing_data[0]:
+        if self._partial_head():
             self.logger.warning("%sRequest headers not complete within %s s; answering 408 and closing.", self._prefix(), self.header_timeout)
             self._send_408()
         else:
             self.logger.debug("%sNo request within %s s; closing the connection.", self._prefix(), self.header_timeout)
-        self._close()
+        # The write buffer (a 408) is flushed before the socket closes; uvicorn's connection_lost cleans up.
+        self.transport.close()
 
     def _on_body_timeout(self) -> None:
         self._body_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+        if self.transport.is_closing() or not self._awaiting_body():
             return
         self.logger.warning("%sRequest body not complete within %s s; closing the connection.", self._prefix(), self.body_timeout)
         cycle = self.cycle
-        answer = cycle is not None and not cycle.response_started and self.conn.our_state is h11.SEND_RESPONSE
+        answer = cycle is not None and not cycle.response_started
         if cycle is not None:
             # From here on the application's send() is a no-op and its receive() answers http.disconnect.
             cycle.disconnected = True
             cycle.message_event.set()
         if answer:
             self._send_408()
-        self._close()
+        self.transport.close()
+
+
+class GuardedH11Protocol(_Deadlines, H11Protocol):
+    """uvicorn's h11 protocol with a deadline for the request head and one for the request body (:class:`_Deadlines`).
+
+    It asks h11's states: the head is awaited while client and server are both ``IDLE``, the body while the client
+    is in ``SEND_BODY``.
+    """
+
+    def __init__(self, config: uvicorn.Config, server_state: ServerState, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._guard(config)
+
+    def handle_events(self) -> None:
+        """Parse the buffered data as uvicorn does, then re-arm or cancel the timers for the new h11 state."""
+        super().handle_events()
+        self._update_timers()
+
+    def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        """Hand the connection to the WebSocket protocol; this class's timers no longer apply.
+
+        Args:
+            event: The upgrade request.
+        """
+        self._upgraded = True
+        self._cancel_timers()
+        super().handle_websocket_upgrade(event)
+
+    def _awaiting_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE and self.conn.our_state is h11.IDLE
+
+    def _partial_head(self) -> bool:
+        return bool(self.conn.trailing_data[0])
+
+    def _awaiting_body(self) -> bool:
+        return self.conn.their_state is h11.SEND_BODY
 
     def _send_408(self) -> None:
+        if self.conn.our_state is not h11.SEND_RESPONSE and self.conn.our_state is not h11.IDLE:
+            return  # a response has begun: the connection is only closed
         headers = [
             *self.server_state.default_headers,
             (b"content-type", b"text/plain; charset=utf-8"),
@@ -208,57 +253,23 @@ class GuardedH11Protocol(H11Protocol):
             output = self.conn.send(h11.Response(status_code=408, headers=headers, reason=STATUS_PHRASES[408]))
             output += self.conn.send(h11.Data(data=_TIMEOUT_BODY))
             output += self.conn.send(h11.EndOfMessage())
-        except h11.LocalProtocolError:  # pragma: no cover - the state checks above make this unreachable
+        except h11.LocalProtocolError:  # a state h11 refuses to answer in: the connection is only closed
             return
         self.transport.write(output)
 
-    def _close(self) -> None:
-        # The write buffer (a 408) is flushed before the socket closes; uvicorn's connection_lost updates h11.
-        self.transport.close()
 
-
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with the same two deadlines as :class:`GuardedH11Protocol`.
+class GuardedHttpToolsProtocol(_Deadlines, HttpToolsProtocol):
+    """uvicorn's httptools protocol with the same two deadlines (:class:`_Deadlines`).
 
     httptools has no connection state to ask, so this class follows the parser's callbacks: a request is
     ``idle`` until its first byte (``on_message_begin``), in its ``head`` until ``on_headers_complete``, in its
-    ``body`` until ``on_message_complete``, then ``received`` until its response is complete. The timers are
-    re-evaluated when the connection is made, after every ``data_received`` and after every response:
-
-    * no request being answered, uvicorn's keep-alive timer not armed, and the request ``idle`` or in its ``head``:
-      the header timer runs (armed once, not pushed back by later bytes);
-    * the request in its ``body``: the body timer runs;
-    * otherwise neither runs.
+    ``body`` until ``on_message_complete``, then ``received`` until its response is complete.
     """
 
     def __init__(self, config: uvicorn.Config, server_state: ServerState, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        self.header_timeout: float = getattr(config, "header_timeout", DEFAULT_HEADER_TIMEOUT)
-        self.body_timeout: float | None = getattr(config, "body_timeout", DEFAULT_BODY_TIMEOUT)
-        self._header_timer: asyncio.TimerHandle | None = None
-        self._body_timer: asyncio.TimerHandle | None = None
+        self._guard(config)
         self._reading = "idle"
-        self._upgraded = False
-
-    # Protocol interface
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Start the connection as uvicorn does, then arm the header timer (from the connection's start).
-
-        Args:
-            transport: The connection's transport.
-        """
-        super().connection_made(transport)
-        self._update_timers()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        """Cancel this class's timers, then let uvicorn clean up.
-
-        Args:
-            exc: The error that ended the connection, or None for a normal close.
-        """
-        self._cancel_timers()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         """Parse the data as uvicorn does, then re-arm or cancel the timers for where the request now is.
@@ -295,62 +306,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_response_complete()
         self._update_timers()
 
-    # Timers
+    def _awaiting_head(self) -> bool:
+        return self._reading in ("idle", "head") and (self.cycle is None or self.cycle.response_complete)
 
-    def _answering(self) -> bool:
-        return self.cycle is not None and not self.cycle.response_complete
+    def _partial_head(self) -> bool:
+        return self._reading == "head"
 
-    def _update_timers(self) -> None:
-        if self._upgraded or self.transport is None or self.transport.is_closing():
-            self._cancel_timers()
-            return
-        if self._reading in ("idle", "head") and not self._answering():
-            if self._header_timer is None and self.timeout_keep_alive_task is None:
-                self._header_timer = self.loop.call_later(self.header_timeout, self._on_header_timeout)
-        elif self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-        if self._reading == "body":
-            if self._body_timer is None and self.body_timeout is not None:
-                self._body_timer = self.loop.call_later(self.body_timeout, self._on_body_timeout)
-        elif self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
-
-    def _cancel_timers(self) -> None:
-        for timer in (self._header_timer, self._body_timer):
-            if timer is not None:
-                timer.cancel()
-        self._header_timer = self._body_timer = None
-
-    def _prefix(self) -> str:
-        return f"{self.client[0]}:{self.client[1]} - " if self.client else ""
-
-    def _on_header_timeout(self) -> None:
-        self._header_timer = None
-        if self.transport.is_closing() or self._reading not in ("idle", "head") or self._answering():
-            return
-        if self._reading == "head":
-            self.logger.warning("%sRequest headers not complete within %s s; answering 408 and closing.", self._prefix(), self.header_timeout)
-            self._send_408()
-        else:
-            self.logger.debug("%sNo request within %s s; closing the connection.", self._prefix(), self.header_timeout)
-        self.transport.close()
-
-    def _on_body_timeout(self) -> None:
-        self._body_timer = None
-        if self.transport.is_closing() or self._reading != "body":
-            return
-        self.logger.warning("%sRequest body not complete within %s s; closing the connection.", self._prefix(), self.body_timeout)
-        cycle = self.cycle
-        answer = cycle is not None and not cycle.response_started
-        if cycle is not None:
-            # From here on the application's send() is a no-op and its receive() answers http.disconnect.
-            cycle.disconnected = True
-            cycle.message_event.set()
-        if answer:
-            self._send_408()
-        self.transport.close()
+    def _awaiting_body(self) -> bool:
+        return self._reading == "body"
 
     def _send_408(self) -> None:
         content = [STATUS_LINE[408]]
