@@ -1,8 +1,9 @@
 """Benchmark: how soon the public SPARQL workers see a write, by the store's changes against a snapshot per version.
 
-    python benchmarks/bench_workers.py [--sizes 0,20000,100000] [--rounds 3] [--out benchmarks/results]
+    python benchmarks/bench_workers.py [--sizes 0,10000,100000] [--rounds 3] [--out benchmarks/results]
 
-For each size (synthetic interventions added to the bundled knowledge, five entries each, benchmarks/synthetic.py),
+For each size (synthetic interventions added to the bundled knowledge, with half as many entries, as in
+bench_queries.py; benchmarks/synthetic.py),
 in one process and one run:
 
 * a ``QueryExecutor`` with two sandboxed workers (the service's) over the embedded store, once with
@@ -91,7 +92,7 @@ def run(sizes: list[int], rounds: int) -> dict[str, Any]:
     for size in sizes:
         _, store = build(out=ROOT / "build", write=False)
         if size:
-            store.add_triples(synthetic_triples(5 * size, interventions=size))
+            store.add_triples(synthetic_triples(size // 2, interventions=size, sources=max(1, size // 10)))  # as bench_queries.py: 2.49 M triples at 100,000
         store.set_base_version(f"bench-{size}")
         triples = len(store)
         baseline = one(store, changes=False, rounds=rounds, tag=f"{size}-snapshot")
@@ -135,7 +136,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="0,20000,100000")
+    ap.add_argument("--sizes", default="0,10000,100000")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args()
