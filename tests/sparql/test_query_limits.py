@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -62,25 +63,22 @@ def test_runaway_query_is_stopped_and_the_service_keeps_answering(limited_server
     outcome: dict[str, object] = {}
 
     def runaway() -> None:
-        start = time.monotonic()
         outcome["status"], outcome["body"] = RUNAWAYS[how](limited_server)
-        outcome["seconds"] = time.monotonic() - start
 
     t = threading.Thread(target=runaway)
     t.start()
     time.sleep(0.5)
-    times: dict[str, list[float]] = {"/health": [], "/api/v1/organisations/trafiknamnden/measures?limit=5": []}
+    # answers that came back while the runaway was still running (it ends at the 2 s timeout)
+    during: dict[str, int] = {"/health": 0, "/api/v1/organisations/trafiknamnden/measures?limit=5": 0}
     while t.is_alive():
-        for path, seen in times.items():
-            start = time.monotonic()
+        for path in during:
             status, _ = get(limited_server + path, timeout=5)
-            seen.append(time.monotonic() - start)
             assert status == 200
+            during[path] += t.is_alive()
         time.sleep(0.2)
     t.join()
-    assert outcome["status"] == 503 and "was stopped" in str(outcome["body"])
-    assert float(outcome["seconds"]) < 10  # stopped at the 2 s timeout, not run to the end
-    assert all(seen and max(seen) < 1.0 for seen in times.values()), times
+    assert outcome["status"] == 503 and "was stopped" in str(outcome["body"])  # by the timeout: a cross product of 35 k triples runs for hours
+    assert all(n >= 2 for n in during.values()), during
     status, body = get(limited_server + "/sparql?query=" + urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?m a mh:Municipality }"))
     assert status == 200 and '"26"' in body  # a fresh worker answers the next query
 
@@ -88,10 +86,9 @@ def test_runaway_query_is_stopped_and_the_service_keeps_answering(limited_server
 def test_query_page_is_limited_too(limited_server: str) -> None:
     data = urllib.parse.urlencode({"query": CARTESIAN}).encode()
     req = urllib.request.Request(limited_server + "/query", data=data)  # noqa: S310 - local test server
-    start = time.monotonic()
     with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
         page = resp.read().decode()
-    assert time.monotonic() - start < 10 and "och avbröts" in page  # the page is Swedish by default
+    assert "och avbröts" in page  # stopped by the timeout, said on the page (Swedish by default)
 
 
 # ---------------------------------------------------------------------------- row caps
@@ -130,11 +127,10 @@ def test_construct_is_capped_too(capped: TestClient) -> None:
 
 
 def test_the_cap_stops_evaluation_early(capped: TestClient) -> None:
-    """A cross product of the whole graph with itself (~10^9 rows) is refused at row CAP + 1, long before the timeout."""
-    start = time.monotonic()
+    """A cross product of the whole graph with itself (~10^9 rows) is refused at row CAP + 1: the answer is the row
+    cap's 400, not the timeout's 503, which it would be if the evaluation ran on."""
     r = capped.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"})
     assert r.status_code == 400 and f"more than {CAP} rows" in r.text
-    assert time.monotonic() - start < capped.app.state.mhkg.query_timeout
 
 
 def test_typed_and_tagged_terms_survive_the_capped_serialisation(capped: TestClient, store: EmbeddedStore) -> None:
@@ -223,10 +219,30 @@ def test_control_the_engine_itself_does_fetch(store: EmbeddedStore, listener: tu
 INJECTION = "housing-first--housing-stability--baxter-2019> ?q ?r . ?p ?o ?a . ?b ?c ?d . ?e ?f ?g } #"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/evidence/{}", "/api/v1/sources/{}", "/api/v1/interventions/{}", "/api/v1/vocabularies/{}", "/id/evidence/{}"])
-def test_path_ids_cannot_inject_sparql(capped: TestClient, path: str) -> None:
+VALID_IDS = {
+    "/api/v1/evidence/{}": "housing-first--housing-stability--baxter-2019",
+    "/api/v1/sources/{}": "baxter-2019",
+    "/api/v1/interventions/{}": "housing-first",
+    "/api/v1/vocabularies/{}": "settings",
+    "/id/evidence/{}": "housing-first--housing-stability--baxter-2019",
+}
+
+
+@pytest.mark.parametrize("path", list(VALID_IDS))
+def test_path_ids_cannot_inject_sparql(capped: TestClient, store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     """An id that closes the IRI and adds patterns (here a cross product of the graph with itself, run in the
-    service process with no timeout) is not an IRI: 404 at once, the query is never built."""
-    start = time.monotonic()
+    service process with no timeout) is not an IRI: 404, and no query holding it is ever evaluated."""
+    evaluated: list[str] = []
+    original = store.query
+
+    def spy(sparql: str, **kwargs: Any) -> Any:
+        evaluated.append(sparql)
+        return original(sparql, **kwargs)
+
+    monkeypatch.setattr(store, "query", spy)
     r = capped.get(path.format(urllib.parse.quote(INJECTION, safe="")))
-    assert r.status_code == 404 and time.monotonic() - start < 2
+    assert r.status_code == 404
+    assert not [text for text in evaluated if "?p ?o ?a" in text], "the injected patterns reached the store"
+    # CONTROL: the spy sees what the route evaluates: a valid id's queries name it
+    assert capped.get(path.format(VALID_IDS[path])).status_code == 200
+    assert [text for text in evaluated if VALID_IDS[path] in text], "the route's queries did not pass the spy"
