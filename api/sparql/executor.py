@@ -390,10 +390,7 @@ class QueryExecutor:
 
     # ------------------------------------------------------------------ snapshots and changes
     def _changes_since(self, version: str | None) -> tuple[str, tuple[tuple[bytes, bytes], ...]] | None:
-        """The store's changes from ``version`` to now as N-Quads, with the version they bring one to (none when
-        ``version`` is the current one); None if unknown, or when workers do not catch up by changes."""
-        if version is not None and version == self.store.data_version():
-            return version, ()
+        """The store's changes from ``version`` to now as N-Quads, with the version they bring one to; None if unknown."""
         changes_since = getattr(self.store, "changes_since", None)
         if not self.changes or version is None or changes_since is None:
             return None
@@ -412,13 +409,18 @@ class QueryExecutor:
         """
         if self.store is None:
             return None
+        version = self.store.data_version()
+        if worker.version == version:
+            return _Plan(version)
         caught_up = self._changes_since(worker.version)
         if caught_up is not None:
             return _Plan(caught_up[0], changes=caught_up[1])
         with self._snapshot_lock:
-            since = self._changes_since(self._snapshot[1]) if self._snapshot is not None else None
+            if self._snapshot is not None and self._snapshot[1] == version:
+                since: tuple[str, tuple[tuple[bytes, bytes], ...]] | None = (version, ())
+            else:
+                since = self._changes_since(self._snapshot[1]) if self._snapshot is not None else None
             if since is None or self._snapshot is None:
-                version = self.store.data_version()
                 path = Path(self._dir.name) / f"{version.replace('+', '-').replace('/', '-')}.nq"
                 if not path.exists():
                     tmp = path.with_suffix(".tmp")

@@ -114,7 +114,7 @@ def test_a_crashed_worker_is_a_503_never_a_500(small_store: EmbeddedStore) -> No
 
 # ------------------------------------------------------------------------------------------- snapshots
 def count(executor: QueryExecutor, *, client: str = "-") -> int:
-    answer = run(executor, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", client=client)
+    answer = asyncio.run(executor.run(Job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), client=client))
     return int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
 
 
