@@ -332,6 +332,9 @@ class QueryExecutor:
             await asyncio.wait_for(readable, timeout)
         finally:
             loop.remove_reader(fd)
+            # uvloop (libuv's uv_poll_init) leaves a watched fd non-blocking: a recv of an answer still on its way would
+            # then fail with BlockingIOError and read as a dead worker, and a large send would fail the same way.
+            os.set_blocking(fd, True)
         try:
             return await asyncio.to_thread(worker.parent.recv)  # a whole answer is already on its way
         except (EOFError, OSError) as exc:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
 import random
+import socket
 import threading
 import time
 import urllib.parse
@@ -15,6 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import uvloop
 
 from api.sparql.executor import ClientLimitError, Job, QueryExecutor, QueryRefusedError, WorkerFailedError
 from api.store import EmbeddedStore
@@ -110,6 +113,52 @@ def test_a_crashed_worker_is_a_503_never_a_500(small_store: EmbeddedStore) -> No
             run(protected, deep)
     finally:
         protected.close()
+
+
+# ------------------------------------------------------------------------------------------- event loops
+def test_control_uvloop_leaves_a_watched_pipe_non_blocking() -> None:
+    """The hazard the executor guards against: after add_reader and remove_reader on uvloop (the server's loop), the fd
+    stays non-blocking, so a plain recv of a message still on its way fails with BlockingIOError. asyncio's own loop
+    leaves the fd alone."""
+
+    async def watched(fd: int) -> bool:
+        loop = asyncio.get_running_loop()
+        loop.add_reader(fd, lambda: None)
+        loop.remove_reader(fd)
+        return os.get_blocking(fd)
+
+    for runner, blocking in ((asyncio.run, True), (uvloop.run, False)):
+        left, right = socket.socketpair()
+        with left, right:
+            assert runner(watched(left.fileno())) is blocking
+            if not blocking:
+                with pytest.raises(BlockingIOError):
+                    left.recv(1)
+
+
+@pytest.mark.parametrize("runner", [pytest.param(asyncio.run, id="asyncio"), pytest.param(uvloop.run, id="uvloop")])
+def test_large_answers_and_large_catch_ups_arrive_whole_on_either_loop(runner: Any) -> None:
+    """Answers far larger than a pipe's buffer, and a catch-up of 20,000 new quads sent to the worker, go through whole
+    on both event loops, ten times over: the answer is read only once it is all there, never taken for a dead worker."""
+    n = ox.NamedNode
+    store = EmbeddedStore()
+    store.add_triples([ox.Triple(n(f"http://example.org/s{i}"), n("http://example.org/p"), ox.Literal(f"value {i} " + "x" * 200)) for i in range(3000)])
+    executor = QueryExecutor(store, workers=1, timeout=60, max_rows=50_000)
+
+    async def rows() -> list[int]:
+        seen = []
+        for _ in range(10):
+            answer = await executor.run(Job("SELECT * WHERE { ?s ?p ?o }"))
+            seen.append(len(json.loads(answer.body)["results"]["bindings"]))
+        return seen
+
+    try:
+        assert runner(rows()) == [3000] * 10  # each answer is about 900 kB
+        store.add_triples([ox.Triple(n(f"http://example.org/new{i}"), n("http://example.org/p"), ox.Literal("y" * 100)) for i in range(20_000)])
+        assert runner(rows()) == [23_000] * 10
+        assert executor.snapshots_written == 1  # the 20,000 quads went as a change, not a new snapshot
+    finally:
+        executor.close()
 
 
 # ------------------------------------------------------------------------------------------- snapshots
