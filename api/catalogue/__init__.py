@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -143,13 +143,29 @@ class CatalogueQuery:
         Raises:
             ParameterError: a required parameter is missing, a name unknown or a value malformed.
         """
+        terms = self.terms(values)
+        if not terms:
+            return self.text
+        by_name = {p.name: p for p in self.parameters}
+        block = "".join(f"BIND({term} AS ?{by_name[name].variable}) " for name, term in terms.items() if not isinstance(term, list))
+        for name, many in terms.items():
+            if isinstance(many, list):
+                block += "VALUES ?{} {{ {} }} ".format(by_name[name].variable, " ".join(str(t) for t in many))
+        return WHERE.sub(lambda m: m.group(0) + " " + block, self.text)
+
+    def terms(self, values: Mapping[str, Value] | None = None) -> dict[str, ox.NamedNode | ox.Literal | list[ox.NamedNode | ox.Literal]]:
+        """The given parameter values as RDF terms, by parameter name, defaults applied (what :meth:`bind` binds): a
+        list of IRIs for a parameter documented with ``multiple: true``; a parameter with no value and no default is left out.
+
+        Raises:
+            ParameterError: a required parameter is missing, a name unknown or a value malformed.
+        """
         values = dict(values or {})
         known = {p.name: p for p in self.parameters}
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise ParameterError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}")
-        terms: dict[str, ox.NamedNode | ox.Literal] = {}
-        rows: dict[str, list[ox.NamedNode | ox.Literal]] = {}
+        terms: dict[str, ox.NamedNode | ox.Literal | list[ox.NamedNode | ox.Literal]] = {}
         for p in self.parameters:
             value = values.get(p.name)
             if value is not None and not isinstance(value, str):
@@ -157,7 +173,7 @@ class CatalogueQuery:
                     raise ParameterError(f"{self.name}: parameter {p.name!r} takes one value")
                 many = [p.term(str(v)) for v in value]
                 if many:
-                    rows[p.variable] = many
+                    terms[p.name] = many
                     continue
                 value = None
             if value in (None, ""):  # an empty value is a missing one: the default applies as when it is left out
@@ -166,13 +182,8 @@ class CatalogueQuery:
                 if p.required:
                     raise ParameterError(f"{self.name}: parameter {p.name!r} is required")
                 continue
-            terms[p.variable] = p.term(str(value))
-        if not terms and not rows:
-            return self.text
-        block = "".join(f"BIND({term} AS ?{variable}) " for variable, term in terms.items())
-        for variable, many in rows.items():
-            block += "VALUES ?{} {{ {} }} ".format(variable, " ".join(str(t) for t in many))
-        return WHERE.sub(lambda m: m.group(0) + " " + block, self.text)
+            terms[p.name] = p.term(str(value))
+        return terms
 
     def takes_many(self, parameter: Parameter) -> bool:
         """Whether the parameter is an IRI documented with ``multiple: true`` (it then takes a list of IRIs)."""
@@ -476,16 +487,25 @@ def projection(text: str) -> list[str]:
     return out + found
 
 
+Index = Callable[[dict[str, Any]], list[dict[str, Any]]]
+"""A query's answer without evaluating it: from the bound parameters (:meth:`CatalogueQuery.terms`) to its rows."""
+
+
 class QueryRunner:
     """Runs catalogue queries on a store, caching results per (data version, query, parameters).
 
     A write to the store changes its data version, so a cached answer is never served for
     content it was not computed from.
+
+    ``indexes`` answer some queries without evaluating them: query name → a function of the bound parameters
+    (:meth:`CatalogueQuery.terms`) that gives the query's rows, kept up to date with the store by itself, such as
+    :meth:`api.catalogue.measures.MeasuresIndex.rows` for ``committee-measures``. Their answers are not cached here.
     """
 
-    def __init__(self, store: Any, *, root: Path | None = None, cache_size: int = 512) -> None:
+    def __init__(self, store: Any, *, root: Path | None = None, cache_size: int = 512, indexes: Mapping[str, Index] | None = None) -> None:
         self.store = store
         self.root = root
+        self.indexes = dict(indexes or {})
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple, list[dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
@@ -499,6 +519,9 @@ class QueryRunner:
             ParameterError: unknown query or bad parameters.
         """
         query = get_query(name, self.root)
+        index = self.indexes.get(name)
+        if index is not None:
+            return index(query.terms(params))
         text = query.bind(params)
         key = (self.store.data_version(), name, tuple(sorted((params or {}).items())))
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,7 +39,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        index = app.state.mhkg.index
+        if index is not None:  # every organisation's measures, materialised in the background while the service answers
+            warming = asyncio.get_running_loop().run_in_executor(None, index.warm)
         yield
+        if index is not None:
+            await warming
         app.state.mhkg.close()
 
     app = FastAPI(

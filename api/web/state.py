@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from api.catalogue import QueryRunner
+from api.catalogue.measures import MeasuresIndex
 from api.curation.people import People, with_write_token
 from api.settings import Settings
 from api.store import EmbeddedStore, RemoteStore
@@ -99,6 +100,8 @@ class ServiceState:
     root: Path = field(default=None)  # type: ignore[assignment]  # default: the settings' home
     token: str | None = None
     runner: QueryRunner = field(init=False)
+    index: MeasuresIndex | None = field(init=False)
+    """The organisations' measures, materialised (an embedded store); None: ``committee-measures`` is evaluated."""
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     """Writes to the store and the repository (submissions, /update) go one at a time; waiters hold no thread."""
     views: VersionedCache = field(default_factory=VersionedCache, init=False)
@@ -121,7 +124,8 @@ class ServiceState:
         self.query_workers = self.settings.query_workers
         self.max_rows = self.settings.max_rows
         self.worker_memory_mb = self.settings.worker_memory_mb
-        self.runner = QueryRunner(self.store, root=self.root)
+        self.index = MeasuresIndex.for_store(self.store, self.root)
+        self.runner = QueryRunner(self.store, root=self.root, indexes={"committee-measures": self.index.rows} if self.index else None)
         self.people = with_write_token(People.load(self.settings.curators_file, self.settings.curators), self.token)
 
     @property
