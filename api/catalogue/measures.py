@@ -106,6 +106,11 @@ def _string(parts: Iterable[str], sep: str) -> ox.Literal:
     return ox.Literal(sep.join(parts), datatype=XSD_STRING)
 
 
+def _read(quad: ox.Quad) -> bool:
+    """Whether the query reads this quad: a predicate of :data:`READ` in the default graph (of the types, only ``mh:EvidenceEntry``)."""
+    return quad.predicate in READ and isinstance(quad.graph_name, ox.DefaultGraph) and (quad.predicate != RDF_TYPE or quad.object == ENTRY_CLASS)
+
+
 @dataclass
 class _Facts:
     """The quads the query reads: predicate → subject → objects (a list: the quads are a set, so no duplicates)."""
@@ -214,15 +219,15 @@ class MeasuresIndex:
         self._facts = _Facts()
         native = self.store.native
         for predicate in READ:
-            for quad in native.quads_for_pattern(None, predicate, None, ox.DefaultGraph()):
+            kind = ENTRY_CLASS if predicate == RDF_TYPE else None  # of the types, the query reads only this one
+            for quad in native.quads_for_pattern(None, predicate, kind, ox.DefaultGraph()):
                 self._facts.by[predicate][quad.subject].append(quad.object)
         self.rebuilds += 1
         self._derive()
 
     def _apply(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None:
         """Apply one run of changes: the facts first, then the matches of what they touch."""
-        relevant = [(q, False) for q in removed if q.predicate in READ and isinstance(q.graph_name, ox.DefaultGraph)]
-        relevant += [(q, True) for q in added if q.predicate in READ and isinstance(q.graph_name, ox.DefaultGraph)]
+        relevant = [(q, False) for q in removed if _read(q)] + [(q, True) for q in added if _read(q)]
         if not relevant:
             return
         facts = self._facts
@@ -235,7 +240,8 @@ class MeasuresIndex:
         forget = False
         for quad, _ in relevant:
             subject, predicate = quad.subject, quad.predicate
-            if subject in was_entry or facts.is_entry(subject):
+            is_entry = subject in was_entry or facts.is_entry(subject)
+            if is_entry and (predicate in ENTRY_MATCHED or predicate not in MATCHED):  # an entry's own facts
                 interventions.update(old_interventions.get(subject, ()), facts.get(INTERVENTION, subject))
                 if predicate in ENTRY_MATCHED:
                     entries.add(subject)

@@ -1,0 +1,219 @@
+"""Benchmark: an organisation's measures from the recommendation index, against the catalogue query that is its reference.
+
+    python benchmarks/bench_index.py [--sizes 0,10000,100000] [--out benchmarks/results]
+
+For each size (synthetic interventions added to the bundled knowledge, with half as many entries and a tenth as many
+sources, as in bench_queries.py and bench_workers.py; benchmarks/synthetic.py), one process loads the data into the
+embedded store and measures, in the same run:
+
+* the catalogue query ``committee-measures`` for Trafiknämnden, evaluated by pyoxigraph (the plain query, uncached);
+* the same query answered by the Oxigraph server over HTTP (``oxigraph serve-read-only`` on the same data);
+* the index (:class:`api.catalogue.measures.MeasuresIndex`): building it from the store, the organisation's first
+  answer (its rows materialised), then its answer uncached by any result cache (p50 of 201), a filtered answer (adults,
+  computed from the organisation's matches), the first answer after an entry is written (a new entry for one of the
+  organisation's measures, through ``replace_subjects`` as a submission writes it; median of 20 writes), the measures
+  API's answer after a write (the view behind GET /api/v1/organisations/{id}/measures; median of 5), and every
+  organisation's answer materialised;
+* the resident memory the index adds.
+
+Each answer of the index is checked against the query's in the same run (``same``). The figures are ratios within one
+run. Results go to results/index.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+ORG = "https://w3id.org/mhkg/id/organisation/trafiknamnden"
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def timed_ms(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def median_ms(fn, repeat: int) -> float:
+    return statistics.median(timed_ms(fn) for _ in range(repeat))
+
+
+def server_ms(data: Path, work: Path, text: str) -> float:
+    """The Oxigraph server's median over 3 answers to the query (after a first one that warms it)."""
+    from harness import oxigraph_binary, oxigraph_serve, wait_until
+
+    location = work / "server-db"
+    subprocess.run([str(oxigraph_binary()), "load", "--location", str(location), "--file", str(data)], check=True, capture_output=True)
+    body = urllib.parse.urlencode({"query": text}).encode()
+    with oxigraph_serve(location, read_only=True) as server:
+
+        def ask() -> bytes:
+            req = urllib.request.Request(server.url + "/query", data=body, headers={"Accept": "application/sparql-results+json"})  # noqa: S310
+            with urllib.request.urlopen(req, timeout=900) as resp:  # noqa: S310 - a local server
+                return resp.read()
+
+        def answered() -> bool:
+            try:
+                ask()
+            except OSError:
+                return False
+            return True
+
+        if not wait_until(answered, timeout=900, every=0.2):
+            raise RuntimeError("the Oxigraph server did not answer")
+        return median_ms(ask, 3)
+
+
+def measure(size: int, work: Path) -> dict:
+    import pyoxigraph as ox
+    from synthetic import synthetic_triples
+
+    from api.catalogue import get_query
+    from api.catalogue.measures import MeasuresIndex
+    from api.knowledge.build import build_dir
+    from api.store import EmbeddedStore
+    from harness.catalogue import normalise
+
+    release = build_dir() / "mhkg-inferred.nt"
+    if not release.exists():
+        subprocess.run([sys.executable, "-m", "api.cli", "build"], check=True, cwd=ROOT)
+    data = work / "data.nt"
+    data.write_bytes(release.read_bytes())
+    if size:
+        with data.open("ab") as fh:
+            fh.write(ox.serialize(synthetic_triples(size // 2, interventions=size, sources=max(1, size // 10)), format=ox.RdfFormat.N_TRIPLES) or b"")
+    store = EmbeddedStore()
+    store.load_file(data, ox.RdfFormat.N_TRIPLES)
+    store.set_base_version("bench")
+    query = get_query("committee-measures")
+    text, terms = query.bind({"org": ORG}), query.terms({"org": ORG})
+    adults = query.terms({"org": ORG, "life_stage": "adults"})
+    repeat = 3 if size < 100_000 else 1
+    plain = median_ms(lambda: store.select(text), repeat)
+    expected = normalise(store.select(text))
+    expected_adults = normalise(store.select(query.bind({"org": ORG, "life_stage": "adults"})))
+
+    before = rss_mb()
+    index = MeasuresIndex(store)
+    build = timed_ms(index.sync)
+    first = timed_ms(lambda: index.rows(terms))
+    rows = index.rows(terms)
+    same = normalise(rows) == expected and normalise(index.rows(adults)) == expected_adults
+    uncached = median_ms(lambda: index.rows(terms), 201)
+    filtered = median_ms(lambda: index.rows(adults), 21)
+
+    # entries written one by one, each a copy of an entry of one of the organisation's measures under a new IRI
+    after_write = []
+    models = [r["best_entry"] for r in rows[:20]]
+    for n, model in enumerate(models):
+        entry = ox.NamedNode(f"https://w3id.org/mhkg/id/evidence/bench-written-{n}")
+        store.replace_subjects([entry], [ox.Triple(entry, q.predicate, q.object) for q in store.native.quads_for_pattern(model, None, None, ox.DefaultGraph())])
+        after_write.append(timed_ms(lambda: index.rows(terms)))
+    same = same and normalise(index.rows(terms)) == normalise(store.select(text))
+    incremental = index.rebuilds == 1 and index.rederived == 1
+    # the measures API's answer (its view of the rows, as GET /api/v1/organisations/{id}/measures gives it) after a write
+    from api.web.state import ServiceState
+    from api.web.views import measures
+
+    state = ServiceState(store=store)
+    measures(state, "trafiknamnden")
+    api_after_write = []
+    for n, model in enumerate(models[:5]):
+        entry = ox.NamedNode(f"https://w3id.org/mhkg/id/evidence/bench-api-{n}")
+        store.replace_subjects([entry], [ox.Triple(entry, q.predicate, q.object) for q in store.native.quads_for_pattern(model, None, None, ox.DefaultGraph())])
+        api_after_write.append(timed_ms(lambda: measures(state, "trafiknamnden")))
+    warm = timed_ms(index.warm)
+    memory = rss_mb() - before
+    server = server_ms(data, work, text)
+    return {
+        "interventions": size,
+        "triples": len(store),
+        "rows": len(rows),
+        "plain_query_ms": round(plain, 1),
+        "server_ms": round(server, 1),
+        "index_build_ms": round(build, 1),
+        "index_first_ms": round(first, 2),
+        "index_ms": round(uncached, 4),
+        "index_filtered_ms": round(filtered, 2),
+        "first_after_write_ms": round(statistics.median(after_write), 3),
+        "writes_incremental": incremental,
+        "api_after_write_ms": round(statistics.median(api_after_write), 2),
+        "warm_all_ms": round(warm, 1),
+        "organisations_rows": sum(len(index.rows(query.terms({"org": o.value}))) for o in list(index._matches)),
+        "index_memory_mb": round(memory, 1),
+        "same": same,
+        "vs_plain": round(plain / uncached, 1),
+        "vs_server": round(server / uncached, 1),
+        "filtered_vs_plain": round(plain / filtered, 1),
+    }
+
+
+def worker(size: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="mhkg-bench-index-") as tmp:
+        return measure(int(size), Path(tmp))
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        "| interventions | triples | rows | plain query | Oxigraph server | index (p50) | vs plain | vs server | filtered | first after a write | API after a write | "
+        "index build | all organisations | index memory | same answer |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['interventions']:,} | {r['triples']:,} | {r['rows']:,} | {r['plain_query_ms']:,.1f} ms | {r['server_ms']:,.1f} ms | "
+            f"{r['index_ms']:.3f} ms | {r['vs_plain']:,.0f}× | {r['vs_server']:,.0f}× | {r['index_filtered_ms']:.1f} ms | "
+            f"{r['first_after_write_ms']:.2f} ms | {r['api_after_write_ms']:.1f} ms | {r['index_build_ms'] / 1000:.2f} s | {r['warm_all_ms'] / 1000:.2f} s ({r['organisations_rows']:,} rows) | "
+            f"{r['index_memory_mb']:,.0f} MB | {'yes' if r['same'] else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--worker")
+    ap.add_argument("--sizes", default="0,10000,100000")
+    ap.add_argument("--out", default=str(HERE / "results"))
+    args = ap.parse_args()
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker)))
+        return
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        proc = subprocess.run([sys.executable, __file__, "--worker", str(size)], capture_output=True, text=True, timeout=7200, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"size {size} failed: {proc.stderr[-3000:]}")
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), flush=True)
+    result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}", "organisation": ORG, "rows": rows}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "index.md").write_text(f"# The recommendation index against the catalogue query\n\nMachine: {result['machine']}; organisation: Trafiknämnden.\n\n{markdown(result)}\n")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
