@@ -24,7 +24,10 @@ The rows are those of the query, term for term (:meth:`MeasuresIndex.rows`), in 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+import pickle
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -83,6 +86,9 @@ BENEFICIAL, NO_CLEAR, MIXED, HARMFUL = (ox.NamedNode(ID + "effect/" + e) for e i
 PUBLISHED, REVIEWED, DRAFT = (ox.NamedNode(ID + "curation-status/" + s) for s in ("published", "reviewed", "draft"))
 VERY_LOW = ox.NamedNode(ID + "certainty/very-low")
 
+SAVED_FORMAT = 1
+"""The layout of a saved index (:meth:`MeasuresIndex.save`); a file of another is not read."""
+
 Match = tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode, ox.NamedNode | None, ox.NamedNode]
 """(responsibility, capacity, life stage, the responsibility's setting or None, the entry's setting)."""
 Row = dict[str, Any]
@@ -116,15 +122,23 @@ class _Facts:
     """The quads the query reads: predicate → subject → objects (a list: the quads are a set, so no duplicates)."""
 
     by: dict[ox.NamedNode, dict[Any, list[Any]]] = field(default_factory=lambda: {p: defaultdict(list) for p in READ})
+    canon: dict[Any, Any] = field(default_factory=dict)
+    """One object per term: the store hands out a new one each time; equal terms are kept once (memory, and faster pickling)."""
+
+    def keep(self, quad: ox.Quad) -> None:
+        """Add a quad read from the store (no check for duplicates: the store has none)."""
+        canon = self.canon
+        subject, obj = quad.subject, quad.object
+        self.by[quad.predicate][canon.setdefault(subject, subject)].append(canon.setdefault(obj, obj))
 
     def get(self, predicate: ox.NamedNode, subject: Any) -> list[Any]:
         found = self.by[predicate].get(subject)
         return found if found is not None else []
 
     def add(self, quad: ox.Quad) -> None:
-        objects = self.by[quad.predicate][quad.subject]
+        objects = self.by[quad.predicate][self.canon.setdefault(quad.subject, quad.subject)]
         if quad.object not in objects:
-            objects.append(quad.object)
+            objects.append(self.canon.setdefault(quad.object, quad.object))
 
     def remove(self, quad: ox.Quad) -> None:
         objects = self.by[quad.predicate].get(quad.subject)
@@ -164,6 +178,7 @@ class MeasuresIndex:
 
     Attributes:
         rebuilds: how many times the facts were read from the whole store (the first time included).
+        loads: how many times they were taken from a saved file instead (:meth:`load`).
         rederived: how many times all matches were derived again from the facts.
         refreshed: how many entries had their matches recomputed one by one.
     """
@@ -177,7 +192,8 @@ class MeasuresIndex:
         self._remit: dict[Any, list[tuple[Any, Any, Any, Any]]] = {}  # capacity → (org, resp, stage, setting or None)
         self._materialised: dict[Any, dict[Any, list[Row]]] = {}  # org → intervention → its rows, default filters
         self._sorted: dict[Any, list[Row]] = {}  # org → its rows in order, default filters
-        self.rebuilds = self.rederived = self.refreshed = 0
+        self._saved: Path | None = None
+        self.rebuilds = self.rederived = self.refreshed = self.loads = 0
 
     @classmethod
     def for_store(cls, store: Any, root: Path | None = None) -> MeasuresIndex | None:
@@ -191,14 +207,71 @@ class MeasuresIndex:
             return None
         return cls(store)
 
-    def warm(self) -> None:
-        """Materialise every organisation's answer now (the service does it at start, in the background)."""
+    # ------------------------------------------------------------------ saved between runs
+    def save(self, path: Path) -> None:
+        """Save the facts and matches for the store's current content, atomically; the file is removed before the
+        store's next write (so a saved index never outlives the content it was made from, even across a crash)."""
         self.sync()
         with self._lock:
-            for org in list(self._matches):
+            state = {"format": SAVED_FORMAT, "version": self._version, "facts": self._facts.by, "remit": self._remit, "matches": self._matches}
+            tmp = path.with_name(path.name + ".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        self._saved = path
+        if self._forget_saved not in self.store.before_write:
+            self.store.before_write.append(self._forget_saved)
+
+    def load(self, path: Path) -> bool:
+        """Take the facts and matches saved in ``path`` when they are of the store's current content (its data
+        version); else leave the index as it is. Whether they were taken.
+
+        The file is the service's own (written by :meth:`save` beside its on-disk store): pickle, so it must never be
+        a file from elsewhere.
+        """
+        try:
+            with path.open("rb") as fh:
+                state = pickle.load(fh)  # noqa: S301 - the service's own file, beside its store
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return False
+        with self._lock:
+            if not isinstance(state, dict) or state.get("format") != SAVED_FORMAT or state.get("version") != self.store.data_version():
+                return False
+            self._facts = _Facts(by=state["facts"])
+            self._remit, self._matches = state["remit"], state["matches"]
+            self._forget_rows()
+            self._version = state["version"]
+            self.loads += 1
+        self._saved = path
+        if self._forget_saved not in self.store.before_write:
+            self.store.before_write.append(self._forget_saved)
+        return True
+
+    def _forget_saved(self) -> None:
+        """Before the store changes: the saved index no longer describes it."""
+        if self._saved is not None:
+            self._saved.unlink(missing_ok=True)
+            self._saved = None
+
+    def warm(self) -> None:
+        """Materialise every organisation's answer now, one at a time (a request waits for at most one)."""
+        self.sync()
+        for org in list(self._matches):
+            self.sync()
+            with self._lock:
                 filters = self._filters({"org": org})
                 if filters is not None:
                     self._default_rows(filters)
+
+    def start(self, saved: Path | None = None) -> None:
+        """What the service does at start, in the background: take the saved index when it is of the store's content,
+        else read the store (and save the index for the next start); then materialise every organisation's answer."""
+        if saved is None or not self.load(saved):
+            self.sync()
+            if saved is not None:
+                with contextlib.suppress(OSError):  # a folder that cannot be written: the next start reads the store again
+                    self.save(saved)
+        self.warm()
 
     # ------------------------------------------------------------------ keeping up
     def sync(self) -> str:
@@ -221,7 +294,7 @@ class MeasuresIndex:
         for predicate in READ:
             kind = ENTRY_CLASS if predicate == RDF_TYPE else None  # of the types, the query reads only this one
             for quad in native.quads_for_pattern(None, predicate, kind, ox.DefaultGraph()):
-                self._facts.by[predicate][quad.subject].append(quad.object)
+                self._facts.keep(quad)
         self.rebuilds += 1
         self._derive()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,6 +41,12 @@ class EmbeddedStore:
         self._keep_changes, self._keep_quads = keep_changes, keep_quads
         self._changes: deque[tuple[int, Change | None]] = deque()  # (write number, its change or None), oldest first
         self._change_quads = 0
+        self.before_write: list[Callable[[], None]] = []
+        """Called (lock held) before each write through this object, e.g. to drop what is saved of the content it changes."""
+
+    def _writing(self) -> None:
+        for hook in self.before_write:
+            hook()
 
     def _record(self, change: Change | None) -> None:
         """Count a write and remember its change (lock held)."""
@@ -87,6 +93,7 @@ class EmbeddedStore:
         """Add quads (named graphs included) in one transaction (all or nothing)."""
         quads = list(quads)
         with self._lock:
+            self._writing()
             self._store.extend(quads)
             self._record(([], quads))
 
@@ -96,6 +103,7 @@ class EmbeddedStore:
         may see the subjects without their triples, never a mix of old and new (an entry's file is replaced the same way)."""
         new = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
         with self._lock:
+            self._writing()
             old = [q for s in set(subjects) for q in self._store.quads_for_pattern(s, None, None, ox.DefaultGraph())]
             for quad in old:
                 self._store.remove(quad)
@@ -105,6 +113,7 @@ class EmbeddedStore:
     def load_file(self, path: Path, fmt: ox.RdfFormat | None = None) -> None:
         """Bulk-load an RDF file into the default graph."""
         with self._lock:
+            self._writing()
             self._store.bulk_load(path=str(path), format=fmt, to_graph=ox.DefaultGraph())
             self._record(None)
 
@@ -127,6 +136,7 @@ class EmbeddedStore:
             SyntaxError: the update is malformed (nothing is changed).
         """
         with self._lock:
+            self._writing()
             self._store.update(sparql, prefixes=PREDECLARED, base_iri=base_iri)
             self._record(None)
 

@@ -34,14 +34,17 @@ def create_app(
         settings: the service's settings (default: read from the environment).
     """
     settings = settings or Settings()
+    saved_index = None  # the measures index is saved beside the on-disk store the settings name, for the next start
     if store is None:
         store = open_store(settings)
+        if settings.store_path is not None and isinstance(store, EmbeddedStore):
+            saved_index = settings.store_path.with_name(settings.store_path.name + ".measures-index")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         index = app.state.mhkg.index
         if index is not None:  # every organisation's measures, materialised in the background while the service answers
-            warming = asyncio.get_running_loop().run_in_executor(None, index.warm)
+            warming = asyncio.get_running_loop().run_in_executor(None, index.start, saved_index)
         yield
         if index is not None:
             await warming

@@ -102,6 +102,8 @@ class ServiceState:
     runner: QueryRunner = field(init=False)
     index: MeasuresIndex | None = field(init=False)
     """The organisations' measures, materialised (an embedded store); None: ``committee-measures`` is evaluated."""
+    row_views: dict[int, tuple[dict, dict]] = field(default_factory=dict, init=False, repr=False)
+    """An index row's id → (the row, its measure as the API gives it); see :func:`api.web.views._measures`."""
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     """Writes to the store and the repository (submissions, /update) go one at a time; waiters hold no thread."""
     views: VersionedCache = field(default_factory=VersionedCache, init=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -257,3 +258,56 @@ def test_control_without_the_per_intervention_update_the_answer_goes_stale(copy:
     copy.replace_subjects([entry], [ox.Triple(entry, q.predicate, q.object) for q in copy.native.quads_for_pattern(existing, None, None, ox.DefaultGraph())])
     expected, got = answers(copy, index, {"org": org})
     assert got != expected
+
+
+# ------------------------------------------------------------------------------------------- saved between runs
+def test_a_saved_index_is_taken_at_the_next_start_and_answers_alike(copy: EmbeddedStore, tmp_path: Path) -> None:
+    saved = tmp_path / "store.measures-index"
+    first = MeasuresIndex(copy)
+    first.start(saved)
+    assert saved.exists() and (first.rebuilds, first.loads) == (1, 0)
+    second = MeasuresIndex(copy)
+    second.start(saved)
+    assert (second.rebuilds, second.loads) == (0, 1)  # the store was not read
+    for org in (ID + "organisation/trafiknamnden", ID + "organisation/huddinge"):
+        expected, got = answers(copy, second, {"org": org, "min_status": "draft"})
+        assert got == expected and got
+
+
+def test_a_write_removes_the_saved_index_before_it_changes_the_store(copy: EmbeddedStore, tmp_path: Path) -> None:
+    saved = tmp_path / "store.measures-index"
+    MeasuresIndex(copy).start(saved)
+    seen: list[bool] = []
+    copy.before_write.append(lambda: seen.append(saved.exists()))  # runs after the index's own hook
+    entry = ox.NamedNode(ID + "evidence/written-now")
+    copy.add_triples([ox.Triple(entry, LABEL, ox.Literal("x", language="en"))])
+    assert seen == [False] and not saved.exists()
+    later = MeasuresIndex(copy)
+    assert later.load(saved) is False
+
+
+def test_a_saved_index_of_other_content_or_unreadable_is_not_taken(copy: EmbeddedStore, store: EmbeddedStore, tmp_path: Path) -> None:
+    saved = tmp_path / "store.measures-index"
+    MeasuresIndex(copy).save(saved)
+    other = MeasuresIndex(store)  # the bundled store: another data version
+    assert other.load(saved) is False and other.loads == 0
+    saved.write_bytes(b"not a pickle")
+    assert MeasuresIndex(copy).load(saved) is False
+    assert MeasuresIndex(copy).load(tmp_path / "missing") is False
+
+
+# ------------------------------------------------------------------------------------------- the API's view
+def test_the_measures_view_is_remade_only_for_the_rows_a_write_touched(copy: EmbeddedStore) -> None:
+    from api.web.state import ServiceState
+    from api.web.views import measures
+
+    state = ServiceState(store=copy)
+    assert state.index is not None
+    before = measures(state, "trafiknamnden")
+    touched = before[-1]
+    existing = [q.subject for q in copy.native.quads_for_pattern(None, p("intervention"), ox.NamedNode(touched["intervention"]), ox.DefaultGraph())][0]
+    entry = ox.NamedNode(ID + "evidence/written-now")
+    copy.replace_subjects([entry], [ox.Triple(entry, q.predicate, q.object) for q in copy.native.quads_for_pattern(existing, None, None, ox.DefaultGraph())])
+    after = {m["intervention"]: m for m in measures(state, "trafiknamnden")}
+    assert after[touched["intervention"]]["entries"] == touched["entries"] + 1
+    assert all(after[m["intervention"]] is m for m in before if m is not touched)  # kept, not remade

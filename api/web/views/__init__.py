@@ -238,32 +238,47 @@ def measures(state: ServiceState, org_id: str, filters: Mapping[str, str | None]
     return cached(state, ("measures", tuple(sorted(params.items()))), lambda: _measures(state, params))
 
 
+ROW_VIEWS = 200_000
+"""The most rows whose measure is kept (:func:`_measures`); beyond, the memo starts again."""
+
+
 def _measures(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any]]:
+    """The measures of the query's rows. The index gives the same row objects until a write touches them, so each
+    row's measure is made once and kept beside it (a write then costs only the measures of the rows it changed)."""
     rows = state.runner.run("committee-measures", params)
+    if state.index is None:
+        return [_measure(r) for r in rows]
+    memo = state.row_views
+    if len(memo) > ROW_VIEWS:
+        memo.clear()
     out = []
     for r in rows:
-        out.append(
-            _intervention_of(r)
-            | {
-                "best_certainty": _v(r, "best_certainty"),
-                "certainty": slug(_v(r, "best_certainty") or ""),
-                "entries": int(_v(r, "entries") or 0),
-                "findings": {key: int(_v(r, key) or 0) for key in ("beneficial", "no_clear_effect", "mixed", "harmful")},
-                "drafts": int(_v(r, "drafts") or 0),
-                "best_entry": _v(r, "best_entry"),
-                "certainty_basis": _v(r, "certainty_basis"),
-                "certainty_rationale_sv": _v(r, "certainty_rationale_sv"),
-                "certainty_rationale_en": _v(r, "certainty_rationale_en"),
-                "certainty_rationale": _both(r, "certainty_rationale_sv", "certainty_rationale_en"),
-                "capacities": _split(r, "capacities"),
-                "justification_sv": _v(r, "justification_sv"),
-                "justification_en": _v(r, "justification_en"),
-                "justification": _both(r, "justification_sv", "justification_en"),
-                "responsibilities": _split(r, "responsibilities"),
-                "sources": _split(r, "sources"),
-            }
-        )
+        kept = memo.get(id(r))
+        if kept is None or kept[0] is not r:  # the row is kept with its measure, so its id is not reused meanwhile
+            kept = memo[id(r)] = (r, _measure(r))
+        out.append(kept[1])
     return out
+
+
+def _measure(r: dict[str, Any]) -> dict[str, Any]:
+    return _intervention_of(r) | {
+        "best_certainty": _v(r, "best_certainty"),
+        "certainty": slug(_v(r, "best_certainty") or ""),
+        "entries": int(_v(r, "entries") or 0),
+        "findings": {key: int(_v(r, key) or 0) for key in ("beneficial", "no_clear_effect", "mixed", "harmful")},
+        "drafts": int(_v(r, "drafts") or 0),
+        "best_entry": _v(r, "best_entry"),
+        "certainty_basis": _v(r, "certainty_basis"),
+        "certainty_rationale_sv": _v(r, "certainty_rationale_sv"),
+        "certainty_rationale_en": _v(r, "certainty_rationale_en"),
+        "certainty_rationale": _both(r, "certainty_rationale_sv", "certainty_rationale_en"),
+        "capacities": _split(r, "capacities"),
+        "justification_sv": _v(r, "justification_sv"),
+        "justification_en": _v(r, "justification_en"),
+        "justification": _both(r, "justification_sv", "justification_en"),
+        "responsibilities": _split(r, "responsibilities"),
+        "sources": _split(r, "sources"),
+    }
 
 
 def no_clear_benefit(state: ServiceState, org_id: str, filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
