@@ -14,7 +14,9 @@ embedded store and measures, in the same run:
   organisation's measures, through ``replace_subjects`` as a submission writes it; median of 20 writes), the measures
   API's answer after a write (the view behind GET /api/v1/organisations/{id}/measures; median of 5), and every
   organisation's answer materialised;
-* the resident memory the index adds.
+* the resident memory the index adds;
+* cold start to the first answer, each in a fresh process on the on-disk store: with the index saved at the previous
+  run, with the index read from the store, and with the plain query (medians of 3, 3 and 1).
 
 Each answer of the index is checked against the query's in the same run (``same``). The figures are ratios within one
 run. Results go to results/index.{json,md}.
@@ -163,6 +165,7 @@ def measure(size: int, work: Path) -> dict:
         "warm_all_ms": round(warm, 1),
         "organisations_rows": sum(len(index.rows(query.terms({"org": o.value}))) for o in list(index._matches)),
         "index_memory_mb": round(memory, 1),
+        "process_rss_mb": round(rss_mb(), 1),
         "same": same,
         "vs_plain": round(plain / uncached, 1),
         "vs_server": round(server / uncached, 1),
@@ -170,9 +173,61 @@ def measure(size: int, work: Path) -> dict:
     }
 
 
+def cold(location: str, saved: str, mode: str) -> dict:
+    """A fresh process: open the on-disk store and answer the organisation's measures ("saved": with the saved
+    index, "read": the index read from the store, "query": the plain query)."""
+    start = time.perf_counter()
+    import pyoxigraph as ox
+
+    from api.catalogue import get_query
+    from api.catalogue.measures import MeasuresIndex
+    from api.store import EmbeddedStore
+
+    store = EmbeddedStore(Path(location))
+    if mode.startswith("make="):  # not timed: load the data onto disk and save its index
+        store.load_file(Path(mode.removeprefix("make=")), ox.RdfFormat.N_TRIPLES)
+        store.native.flush()
+        store.set_base_version("bench")
+        start = time.perf_counter()
+        MeasuresIndex(store).save(Path(saved))
+        return {"save_ms": (time.perf_counter() - start) * 1000}
+    store.set_base_version("bench")
+    query = get_query("committee-measures")
+    if mode == "query":
+        rows = store.select(query.bind({"org": ORG}))
+    else:
+        index = MeasuresIndex(store)
+        if mode == "saved" and not index.load(Path(saved)):
+            raise RuntimeError("the saved index was not taken")
+        rows = index.rows(query.terms({"org": ORG}))
+    return {"ms": (time.perf_counter() - start) * 1000, "rows": len(rows), "rss_mb": rss_mb()}
+
+
+def cold_start(data: Path, work: Path) -> dict:
+    """Cold start to the first answer, each way in its own process, after the store is on disk and its index saved."""
+
+    location, saved = work / "disk-store", work / "disk-store.measures-index"
+    made = run_worker("--cold", str(location), str(saved), f"make={data}")
+    out: dict = {"index_save_ms": round(made["save_ms"], 1), "index_file_mb": round(saved.stat().st_size / 2**20, 1)}
+    for mode in ("saved", "read", "query"):
+        runs = [run_worker("--cold", str(location), str(saved), mode) for _ in range(3 if mode != "query" else 1)]
+        out[f"cold_{mode}_ms"] = round(statistics.median(r["ms"] for r in runs), 1)
+        out[f"cold_{mode}_rss_mb"] = round(max(r["rss_mb"] for r in runs), 1)
+    return out
+
+
+def run_worker(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, timeout=7200, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{args} failed: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def worker(size: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="mhkg-bench-index-") as tmp:
-        return measure(int(size), Path(tmp))
+        result = measure(int(size), Path(tmp))
+        result.update(cold_start(Path(tmp) / "data.nt", Path(tmp)))
+        return result
 
 
 def markdown(result: dict) -> str:
@@ -188,24 +243,35 @@ def markdown(result: dict) -> str:
             f"{r['first_after_write_ms']:.2f} ms | {r['api_after_write_ms']:.1f} ms | {r['index_build_ms'] / 1000:.2f} s | {r['warm_all_ms'] / 1000:.2f} s ({r['organisations_rows']:,} rows) | "
             f"{r['index_memory_mb']:,.0f} MB | {'yes' if r['same'] else 'NO'} |"
         )
+    lines += [
+        "",
+        "| interventions | cold start, saved index | cold start, index read from the store | cold start, plain query | saved index file | save |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['interventions']:,} | {r['cold_saved_ms'] / 1000:.2f} s ({r['cold_saved_rss_mb']:,.0f} MB) | {r['cold_read_ms'] / 1000:.2f} s "
+            f"({r['cold_read_rss_mb']:,.0f} MB) | {r['cold_query_ms'] / 1000:.2f} s | {r['index_file_mb']:,.0f} MB | {r['index_save_ms'] / 1000:.2f} s |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker")
+    ap.add_argument("--cold", nargs=3, metavar=("STORE", "SAVED", "MODE"))
     ap.add_argument("--sizes", default="0,10000,100000")
     ap.add_argument("--out", default=str(HERE / "results"))
     args = ap.parse_args()
+    if args.cold:
+        print(json.dumps(cold(*args.cold)))
+        return
     if args.worker is not None:
         print(json.dumps(worker(args.worker)))
         return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        proc = subprocess.run([sys.executable, __file__, "--worker", str(size)], capture_output=True, text=True, timeout=7200, check=False)
-        if proc.returncode != 0:
-            raise SystemExit(f"size {size} failed: {proc.stderr[-3000:]}")
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        rows.append(run_worker("--worker", str(size)))
         print(json.dumps(rows[-1]), flush=True)
     result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}", "organisation": ORG, "rows": rows}
     out = Path(args.out)
