@@ -125,7 +125,6 @@ ServerPort = {host}:{sql_port}
 DisableUnixSocket = 1
 DirsAllowed = ., {folder}
 CheckpointInterval = 0
-ThreadsPerQuery = 1
 
 [HTTPServer]
 ServerPort = {host}:{http_port}

@@ -37,6 +37,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from api.errors import ParameterError
 from api.vocab import ID, VOCAB
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -203,8 +204,12 @@ class MeasuresIndex:
 
         if getattr(store, "changes_since", None) is None or getattr(store, "native", None) is None:
             return None
-        if root is not None and get_query("committee-measures", root).text != get_query("committee-measures").text:
-            return None
+        if root is not None:
+            try:
+                if get_query("committee-measures", root).text != get_query("committee-measures").text:
+                    return None
+            except ParameterError:  # a folder without the catalogue: nothing to answer
+                return None
         return cls(store)
 
     # ------------------------------------------------------------------ saved between runs

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 import uvloop
 
-from api.sparql.executor import ClientLimitError, Job, QueryExecutor, QueryRefusedError, WorkerFailedError
+from api.sparql.executor import Answer, ClientLimitError, Job, QueryExecutor, QueryRefusedError, WorkerFailedError
 from api.store import EmbeddedStore
 from api.web.app import create_app
 from api.web.errors import status_of  # statuses live in the web boundary's table, not on the exceptions
@@ -29,7 +29,7 @@ CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i
 GREEDY = "SELECT (STRLEN(GROUP_CONCAT(?c)) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # a string of 27 M values, over 300 triples
 
 
-def run(executor: QueryExecutor, text: str, *, client: str = "-") -> object:
+def run(executor: QueryExecutor, text: str, *, client: str = "-") -> Answer:
     return asyncio.run(executor.run(Job(text), client=client))
 
 
@@ -163,7 +163,7 @@ def test_large_answers_and_large_catch_ups_arrive_whole_on_either_loop(runner: A
 
 # ------------------------------------------------------------------------------------------- snapshots
 def count(executor: QueryExecutor, *, client: str = "-") -> int:
-    answer = asyncio.run(executor.run(Job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), client=client))
+    answer = run(executor, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", client=client)
     return int(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
 
 
