@@ -33,8 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,14 +40,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-ORG = "https://w3id.org/mhkg/id/organisation/trafiknamnden"
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+from bench_queries import ORG, asker, rss_mb  # noqa: E402 - after the path is set; the same organisation and memory reading
 
 
 def timed_ms(fn) -> float:
@@ -68,21 +59,8 @@ def server_ms(data: Path, work: Path, text: str) -> float:
 
     location = work / "server-db"
     subprocess.run([str(oxigraph_binary()), "load", "--location", str(location), "--file", str(data)], check=True, capture_output=True)
-    body = urllib.parse.urlencode({"query": text}).encode()
     with oxigraph_serve(location, read_only=True) as server:
-
-        def ask() -> bytes:
-            req = urllib.request.Request(server.url + "/query", data=body, headers={"Accept": "application/sparql-results+json"})  # noqa: S310
-            with urllib.request.urlopen(req, timeout=900) as resp:  # noqa: S310 - a local server
-                return resp.read()
-
-        def answered() -> bool:
-            try:
-                ask()
-            except OSError:
-                return False
-            return True
-
+        ask, answered = asker(server.url + "/query", text, timeout=900)
         if not wait_until(answered, timeout=900, every=0.2):
             raise RuntimeError("the Oxigraph server did not answer")
         return median_ms(ask, 3)

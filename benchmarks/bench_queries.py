@@ -151,6 +151,25 @@ def run_worker(name: str, *args: str, timeout: float) -> dict:
 
 
 # ------------------------------------------------------------------ server
+def asker(url: str, text: str, *, timeout: float):
+    """Two functions for a SPARQL server at ``url``: one that asks it ``text`` (the JSON answer), one that tells whether it answers yet."""
+    body = urllib.parse.urlencode({"query": text}).encode()
+
+    def ask() -> bytes:
+        req = urllib.request.Request(url, data=body, headers={"Accept": "application/sparql-results+json"})  # noqa: S310
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - a local server
+            return resp.read()
+
+    def answered() -> bool:
+        try:
+            ask()
+        except OSError:
+            return False
+        return True
+
+    return ask, answered
+
+
 def server_run(data: str, workdir: Path) -> dict:
     from api.catalogue import get_query
     from harness import oxigraph_binary, oxigraph_serve, wait_until
@@ -162,19 +181,7 @@ def server_run(data: str, workdir: Path) -> dict:
     server = oxigraph_serve(location, read_only=True)
     url = server.url + "/query"
     text = get_query("committee-measures").bind({"org": ORG})
-    body = urllib.parse.urlencode({"query": text}).encode()
-
-    def ask() -> bytes:
-        req = urllib.request.Request(url, data=body, headers={"Accept": "application/sparql-results+json"})  # noqa: S310
-        with urllib.request.urlopen(req, timeout=600) as resp:  # noqa: S310 - local server
-            return resp.read()
-
-    def answered() -> bool:
-        try:
-            ask()
-        except OSError:
-            return False
-        return True
+    ask, answered = asker(url, text, timeout=600)
 
     with server:
         start = time.perf_counter()
