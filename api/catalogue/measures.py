@@ -2,7 +2,8 @@
 
 The catalogue query ``committee-measures`` is the reference: it states which interventions an organisation can
 apply in its capacity (capacity × setting × life stage) and the evidence for them. Evaluated from scratch it costs
-about a second at 100,000 interventions, and the result cache helps only until the next write. This index answers
+tens of seconds at 100,000 interventions (``benchmarks/results/index.md``), and the result cache helps only until
+the next write. This index answers
 the same question, with the same rows, from a projection of the store kept in memory:
 
 * **the facts**: the quads of the default graph whose predicate the query reads (:data:`READ`), by predicate and
@@ -218,14 +219,15 @@ class MeasuresIndex:
         store's next write (so a saved index never outlives the content it was made from, even across a crash)."""
         self.sync()
         with self._lock:
-            state = {"format": SAVED_FORMAT, "version": self._version, "facts": self._facts.by, "remit": self._remit, "matches": self._matches}
+            version = self._version
+            state = {"format": SAVED_FORMAT, "version": version, "facts": self._facts.by, "remit": self._remit, "matches": self._matches}
+            self._watch(path)  # before the file exists: a write from now on removes it
             tmp = path.with_name(path.name + ".tmp")
             with tmp.open("wb") as fh:
                 pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
-        self._saved = path
-        if self._forget_saved not in self.store.before_write:
-            self.store.before_write.append(self._forget_saved)
+        if self.store.data_version() != version:  # a write came while the file was being written
+            path.unlink(missing_ok=True)
 
     def load(self, path: Path) -> bool:
         """Take the facts and matches saved in ``path`` when they are of the store's current content (its data
@@ -247,10 +249,14 @@ class MeasuresIndex:
             self._forget_rows()
             self._version = state["version"]
             self.loads += 1
+            self._watch(path)
+        return True
+
+    def _watch(self, path: Path) -> None:
+        """Remove ``path`` before the store's next write."""
         self._saved = path
         if self._forget_saved not in self.store.before_write:
             self.store.before_write.append(self._forget_saved)
-        return True
 
     def _forget_saved(self) -> None:
         """Before the store changes: the saved index no longer describes it."""
@@ -260,7 +266,7 @@ class MeasuresIndex:
 
     def warm(self) -> None:
         """Materialise every organisation's answer now, one at a time (a request waits for at most one)."""
-        self.sync()
+        self.sync()  # to know the organisations
         for org in list(self._matches):
             self.sync()
             with self._lock:
@@ -358,8 +364,9 @@ class MeasuresIndex:
 
     def _refresh(self, entry: Any, old_interventions: Iterable[Any]) -> None:
         """Recompute one entry's matches (it may have stopped being an entry, or changed intervention)."""
+        interventions = set(old_interventions) | set(self._facts.get(INTERVENTION, entry))
         for by_intervention in self._matches.values():
-            for intervention in set(old_interventions) | set(self._facts.get(INTERVENTION, entry)):
+            for intervention in interventions:
                 by_entry = by_intervention.get(intervention)
                 if by_entry is not None and by_entry.pop(entry, None) is not None and not by_entry:
                     del by_intervention[intervention]
@@ -404,7 +411,7 @@ class MeasuresIndex:
             rows = [
                 row for intervention, by_entry in self._matches.get(filters.org, {}).items() for row in self._intervention_rows(filters, intervention, by_entry)
             ]
-            return [row for _, row in sorted(((self._order(row), row) for row in rows), key=lambda kr: kr[0])]
+            return sorted(rows, key=self._order)
 
     @staticmethod
     def _order(row: Row) -> tuple[float, int, str]:
@@ -432,9 +439,7 @@ class MeasuresIndex:
                     intervention: self._intervention_rows(filters, intervention, by_entry) for intervention, by_entry in self._matches.get(org, {}).items()
                 }
                 self._materialised[org] = by_intervention
-            keyed = [(self._order(row), row) for rows in by_intervention.values() for row in rows]
-            keyed.sort(key=lambda kr: kr[0])
-            self._sorted[org] = [row for _, row in keyed]
+            self._sorted[org] = sorted((row for rows in by_intervention.values() for row in rows), key=self._order)
         return self._sorted[org]
 
     def _touch(self, interventions: Iterable[Any]) -> None:
