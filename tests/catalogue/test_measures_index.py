@@ -311,3 +311,21 @@ def test_the_measures_view_is_remade_only_for_the_rows_a_write_touched(copy: Emb
     after = {m["intervention"]: m for m in measures(state, "trafiknamnden")}
     assert after[touched["intervention"]]["entries"] == touched["entries"] + 1
     assert all(after[m["intervention"]] is m for m in before if m is not touched)  # kept, not remade
+    kept = len(state.row_views)
+    assert measures(state, "trafiknamnden", {"life_stage": "adults"})  # a filtered answer: rows new each time
+    assert len(state.row_views) == kept  # so none of them is kept
+
+
+def test_a_write_while_the_index_is_being_saved_leaves_no_saved_index(copy: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import api.catalogue.measures as measures_module
+
+    saved = tmp_path / "store.measures-index"
+    real_dump = measures_module.pickle.dump
+
+    def dump_with_a_write(*args: object, **kwargs: object) -> None:
+        copy.add_triples([ox.Triple(ox.NamedNode(ID + "evidence/written-now"), LABEL, ox.Literal("x", language="en"))])
+        real_dump(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(measures_module.pickle, "dump", dump_with_a_write)
+    MeasuresIndex(copy).save(saved)
+    assert not saved.exists()

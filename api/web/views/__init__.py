@@ -243,10 +243,11 @@ ROW_VIEWS = 200_000
 
 
 def _measures(state: ServiceState, params: dict[str, str]) -> list[dict[str, Any]]:
-    """The measures of the query's rows. The index gives the same row objects until a write touches them, so each
-    row's measure is made once and kept beside it (a write then costs only the measures of the rows it changed)."""
+    """The measures of the query's rows. For an organisation's answer without filters, the index gives the same row
+    objects until a write touches them, so each row's measure is made once and kept beside it (a write then costs only
+    the measures of the rows it changed). A filtered answer's rows are new each time: nothing is kept of them."""
     rows = state.runner.run("committee-measures", params)
-    if state.index is None:
+    if state.index is None or set(params) != {"org"}:
         return [_measure(r) for r in rows]
     memo = state.row_views
     if len(memo) > ROW_VIEWS:
